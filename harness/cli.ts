@@ -1,0 +1,78 @@
+import { loadConfig } from "./config.ts";
+import { ensureEngine } from "./engine/docker-engine.ts";
+import { HarnessError, InterruptedError } from "./errors.ts";
+import { COMPONENTS } from "./images/catalog.ts";
+import { formatBytes } from "./images/docker-cli.ts";
+import { ImageResolver } from "./images/image-resolver.ts";
+import { formatMs, say } from "./support/progress.ts";
+
+const USAGE = `usage: tsx harness/cli.ts <command>
+  engine   make sure a Docker engine answers (installs and starts one on a Debian host as root)
+  images   resolve every image of the twin (local, pulled, or built from fixtures/images)
+  up | down | status | logs   the local twin (not built yet)`;
+
+async function images(signal: AbortSignal): Promise<void> {
+  const config = loadConfig();
+  await ensureEngine(config, signal);
+  const started = performance.now();
+  const resolver = new ImageResolver(config, signal);
+  const resolved = await resolver.resolveAll();
+  say(`[images] all ${COMPONENTS.length} images ready in ${formatMs(performance.now() - started)}`);
+  for (const component of COMPONENTS) {
+    const image = resolved[component];
+    process.stdout.write(
+      `${component.padEnd(11)} ${image.reference.padEnd(48)} ${image.path.padEnd(7)} ${formatBytes(image.sizeBytes).padStart(9)}  ${formatMs(image.ms)}\n`,
+    );
+  }
+}
+
+async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
+  const command = argv[0];
+  switch (command) {
+    case "engine": {
+      const engine = await ensureEngine(loadConfig(), signal);
+      process.stdout.write(`Docker ${engine.serverVersion} (${engine.provenance})\n`);
+      return 0;
+    }
+    case "images":
+      await images(signal);
+      return 0;
+    case "up":
+    case "down":
+    case "status":
+    case "logs":
+      say(
+        `env:${command} is not built yet: the local twin arrives with the env:up issue. Today: npm run images, npm test.`,
+      );
+      return 2;
+    default:
+      say(USAGE);
+      return command === undefined || command === "help" ? 0 : 64;
+  }
+}
+
+const controller = new AbortController();
+let interrupts = 0;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    say(`\n${signal}: stopping and cleaning up (press Ctrl-C again to exit at once)`);
+    controller.abort(new InterruptedError(signal));
+  });
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2), controller.signal);
+} catch (error) {
+  if (error instanceof InterruptedError || controller.signal.aborted) {
+    say(`interrupted: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 130;
+  } else if (error instanceof HarnessError) {
+    say(`error: ${error.message}`);
+    if (error.fix) say(`  fix: ${error.fix}`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.ts";
+import { ConfigError } from "./errors.ts";
+
+describe("loadConfig", () => {
+  it("defaults to automatic image resolution and automatic installs", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      images: "auto",
+      autoInstall: "auto",
+      localstackImage: undefined,
+      localstackAuthToken: undefined,
+    });
+    expect(config.stateDir.endsWith("/.harness")).toBe(true);
+  });
+
+  it("reads every HARNESS_ variable", () => {
+    const config = loadConfig({
+      HARNESS_IMAGES: "upstream",
+      HARNESS_AUTO_INSTALL: "never",
+      HARNESS_STATE_DIR: "/tmp/harness-state",
+      HARNESS_LOCALSTACK_IMAGE: "localstack/localstack:2026.3.0",
+      LOCALSTACK_AUTH_TOKEN: "ls-secret",
+      DOCKER_HOST: "unix:///run/user/1000/docker.sock",
+    });
+    expect(config).toMatchObject({
+      images: "upstream",
+      autoInstall: "never",
+      stateDir: "/tmp/harness-state",
+      localstackImage: "localstack/localstack:2026.3.0",
+      localstackAuthToken: "ls-secret",
+      dockerHost: "unix:///run/user/1000/docker.sock",
+    });
+  });
+
+  it("rejects a value outside the allowed set and lists the allowed ones", () => {
+    expect(() => loadConfig({ HARNESS_IMAGES: "remote" })).toThrow(ConfigError);
+    expect(() => loadConfig({ HARNESS_IMAGES: "remote" })).toThrow(/auto, upstream, local/);
+  });
+
+  it("rejects a LocalStack image override together with local-only builds", () => {
+    expect(() =>
+      loadConfig({ HARNESS_IMAGES: "local", HARNESS_LOCALSTACK_IMAGE: "localstack/localstack:4.14.0" }),
+    ).toThrow(/HARNESS_IMAGES=local/);
+  });
+
+  it("rejects a build CA file that does not exist", () => {
+    expect(() => loadConfig({ HARNESS_BUILD_CA_FILE: "/nonexistent/ca.pem" })).toThrow(/does not exist/);
+  });
+});

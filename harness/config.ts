@@ -1,0 +1,89 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError } from "./errors.ts";
+
+export type ImageMode = "auto" | "upstream" | "local";
+export type AutoInstall = "auto" | "never";
+
+/** Every setting of the harness, read from the environment in one place, at call time. */
+export interface HarnessConfig {
+  /** Root of this repository (recipes live under `fixtures/images`). */
+  readonly repoRoot: string;
+  /** Where the harness keeps state: dockerd's log, build logs, temporary debootstrap trees. */
+  readonly stateDir: string;
+  /** How images are resolved: `auto` (local, then pull, then build), `upstream` (pull only), `local` (build only). */
+  readonly images: ImageMode;
+  /** Whether the harness may install missing host packages (docker.io, debootstrap) on a Debian host as root. */
+  readonly autoInstall: AutoInstall;
+  /** A PEM bundle trusted by package clients during offline image builds (TLS-intercepting proxies). */
+  readonly buildCaFile: string | undefined;
+  /** Overrides the LocalStack image (for example a newer, token-requiring release). */
+  readonly localstackImage: string | undefined;
+  /** Passed to LocalStack when set; never printed. */
+  readonly localstackAuthToken: string | undefined;
+  /** DOCKER_HOST as the user set it, if any. */
+  readonly dockerHost: string | undefined;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
+
+const SYSTEM_CA_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"];
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(
+    `${name}=${raw} is not one of ${allowed.join(", ")}`,
+    `unset ${name} or set it to one of: ${allowed.join(", ")}`,
+  );
+}
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === undefined || raw === "" ? undefined : raw;
+}
+
+function buildCaFile(env: Env): string | undefined {
+  const explicit = nonEmpty(env, "HARNESS_BUILD_CA_FILE");
+  if (explicit !== undefined) {
+    if (!existsSync(explicit)) {
+      throw new ConfigError(
+        `HARNESS_BUILD_CA_FILE=${explicit} does not exist`,
+        "point it at a PEM bundle, or unset it to use the host's system bundle",
+      );
+    }
+    return resolve(explicit);
+  }
+  for (const name of ["SSL_CERT_FILE", "PIP_CERT", "REQUESTS_CA_BUNDLE"]) {
+    const candidate = nonEmpty(env, name);
+    if (candidate !== undefined && existsSync(candidate)) return resolve(candidate);
+  }
+  return SYSTEM_CA_BUNDLES.find((path) => existsSync(path));
+}
+
+/** Reads and validates the harness's settings; throws {@link ConfigError} on a bad or contradictory value. */
+export function loadConfig(env: Env = process.env): HarnessConfig {
+  const images = oneOf(env, "HARNESS_IMAGES", ["auto", "upstream", "local"] as const, "auto");
+  const localstackImage = nonEmpty(env, "HARNESS_LOCALSTACK_IMAGE");
+  if (localstackImage !== undefined && images === "local") {
+    throw new ConfigError(
+      `HARNESS_LOCALSTACK_IMAGE=${localstackImage} names an upstream image, but HARNESS_IMAGES=local builds every image from its offline recipe`,
+      "unset one of the two",
+    );
+  }
+  const stateDir = resolve(nonEmpty(env, "HARNESS_STATE_DIR") ?? resolve(REPO_ROOT, ".harness"));
+  return {
+    repoRoot: REPO_ROOT,
+    stateDir,
+    images,
+    autoInstall: oneOf(env, "HARNESS_AUTO_INSTALL", ["auto", "never"] as const, "auto"),
+    buildCaFile: buildCaFile(env),
+    localstackImage,
+    localstackAuthToken: nonEmpty(env, "LOCALSTACK_AUTH_TOKEN"),
+    dockerHost: nonEmpty(env, "DOCKER_HOST"),
+  };
+}

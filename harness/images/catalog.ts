@@ -1,0 +1,66 @@
+import { join } from "node:path";
+import type { HarnessConfig } from "../config.ts";
+
+export type DebianSuite = "bookworm" | "trixie";
+export type ComponentName = "localstack" | "postgres" | "nginx" | "jre";
+
+/** One image the twin needs: a pinned upstream reference and an offline recipe that builds an equivalent. */
+export interface ImageSpec {
+  readonly component: ComponentName;
+  readonly purpose: string;
+  /** Exact upstream reference, used when a registry answers. */
+  readonly upstream: string;
+  /** Directory of the offline recipe (a Dockerfile taking `ARG BASE_IMAGE`). */
+  readonly recipeDir: string;
+  /** The debootstrapped Debian suite the recipe builds FROM. */
+  readonly base: DebianSuite;
+  /** False when the user picked an upstream image the recipe does not reproduce (a newer LocalStack). */
+  readonly recipeMatchesUpstream: boolean;
+}
+
+/** The last LocalStack release that starts without an auth token (later ones exit 55 without one). */
+export const LOCALSTACK_TOKEN_FREE = "localstack/localstack:4.14.0";
+
+const UPSTREAM: Record<ComponentName, string> = {
+  localstack: LOCALSTACK_TOKEN_FREE,
+  postgres: "postgres:15.14-bookworm",
+  nginx: "nginx:1.28.0-bookworm",
+  jre: "amazoncorretto:17.0.16-al2023-headless",
+};
+
+const PURPOSE: Record<ComponentName, string> = {
+  localstack: "AWS emulator (LocalStack community, Python 3.13)",
+  postgres: "stands in for RDS PostgreSQL 15",
+  nginx: "TLS proxy and CloudFront-like edge",
+  jre: "Java 17 runtime for the Spring Boot jar (stands in for the EC2 instance)",
+};
+
+const BASE: Record<ComponentName, DebianSuite> = {
+  localstack: "trixie",
+  postgres: "bookworm",
+  nginx: "bookworm",
+  jre: "bookworm",
+};
+
+export const COMPONENTS: readonly ComponentName[] = ["localstack", "postgres", "nginx", "jre"];
+
+/** The image catalog for this configuration (the LocalStack reference may be overridden by the user). */
+export function imageCatalog(config: HarnessConfig): Record<ComponentName, ImageSpec> {
+  const spec = (component: ComponentName): ImageSpec => {
+    const overridden = component === "localstack" && config.localstackImage !== undefined;
+    return {
+      component,
+      purpose: PURPOSE[component],
+      upstream: overridden ? (config.localstackImage as string) : UPSTREAM[component],
+      recipeDir: join(config.repoRoot, "fixtures", "images", component),
+      base: BASE[component],
+      recipeMatchesUpstream: !overridden || config.localstackImage === LOCALSTACK_TOKEN_FREE,
+    };
+  };
+  return {
+    localstack: spec("localstack"),
+    postgres: spec("postgres"),
+    nginx: spec("nginx"),
+    jre: spec("jre"),
+  };
+}

@@ -1,0 +1,66 @@
+import { accessSync, constants, readFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { HarnessError } from "../errors.ts";
+import { lastLines, run } from "./run.ts";
+import { say } from "./progress.ts";
+
+/** ID and ID_LIKE of /etc/os-release, lower-case; empty where there is no such file. */
+export function osIds(path = "/etc/os-release"): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return [];
+  }
+  const ids: string[] = [];
+  for (const line of text.split("\n")) {
+    const match = /^(ID|ID_LIKE)=(.*)$/.exec(line.trim());
+    if (match?.[2]) ids.push(...match[2].replace(/["']/g, "").toLowerCase().split(/\s+/));
+  }
+  return ids.filter((id) => id !== "");
+}
+
+/** The absolute path of an executable found on PATH (or in the extra directories), if any. */
+export function findExecutable(name: string, extraDirs: readonly string[] = []): string | undefined {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), ...extraDirs].filter((dir) => dir !== "");
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
+
+export const isRoot = (): boolean => process.getuid?.() === 0;
+
+let aptListsFresh = false;
+
+/** Installs Debian packages with apt-get (root only); failures carry apt's last lines. */
+export async function aptInstall(packages: readonly string[], signal?: AbortSignal): Promise<void> {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  if (!aptListsFresh) {
+    const update = await run("apt-get", ["update"], { env, signal });
+    if (update.code !== 0) {
+      throw new HarnessError(
+        `apt-get update failed (exit ${update.code}):\n${lastLines(update.stdout + update.stderr, 15)}`,
+        "check that Debian's package mirrors are reachable from this host",
+      );
+    }
+    aptListsFresh = true;
+  }
+  say(`[host] apt-get install ${packages.join(" ")}`);
+  const install = await run("apt-get", ["install", "-y", "--no-install-recommends", ...packages], {
+    env,
+    signal,
+  });
+  if (install.code !== 0) {
+    throw new HarnessError(
+      `apt-get install ${packages.join(" ")} failed (exit ${install.code}):\n${lastLines(install.stdout + install.stderr, 15)}`,
+      `install ${packages.join(" ")} by hand and run again`,
+    );
+  }
+}

@@ -1,0 +1,30 @@
+import { defineConfig } from "vitest/config";
+
+// Three projects: `unit` needs nothing but Node; `integration` and `scenarios` need a Docker engine,
+// which their global setup provides (and may install) before any test runs.
+export default defineConfig({
+  test: {
+    reporters: process.env.CI ? ["default", "junit"] : ["default"],
+    outputFile: { junit: "reports/junit.xml" },
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["harness/**/*.test.ts", "infra/test/**/*.test.ts"],
+          exclude: ["**/*.integration.test.ts", "**/node_modules/**"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["harness/**/*.integration.test.ts"],
+          globalSetup: ["harness/testing/docker-global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+          env: { TESTCONTAINERS_RYUK_DISABLED: "true" },
+        },
+      },
+    ],
+  },
+});
