@@ -3,19 +3,22 @@ import { ensureEngine } from "./engine/docker-engine.ts";
 import { HarnessError, InterruptedError } from "./errors.ts";
 import { COMPONENTS } from "./images/catalog.ts";
 import { formatBytes } from "./images/docker-cli.ts";
+import { pruneStale, staleTags } from "./images/image-prune.ts";
 import { ImageResolver } from "./images/image-resolver.ts";
 import { formatMs, say } from "./support/progress.ts";
 
 const USAGE = `usage: tsx harness/cli.ts <command>
   engine   make sure a Docker engine answers (installs and starts one on a Debian host as root)
-  images   resolve every image of the twin (local, pulled, or built from fixtures/images)
-  up | down | status | logs   the local twin (not built yet)`;
+  images [--prune]   resolve every image of the twin (local, pulled, or built from fixtures/images);
+                     --prune removes tags of older recipes
+  up       engine and images; the twin itself is not built yet (exit 2)
+  down | status | logs   the local twin (not built yet)`;
 
-async function images(signal: AbortSignal): Promise<void> {
+async function images(signal: AbortSignal, prune: boolean): Promise<void> {
   const config = loadConfig();
   await ensureEngine(config, signal);
   const started = performance.now();
-  const resolver = new ImageResolver(config, signal);
+  const resolver = new ImageResolver(config, { signal });
   const resolved = await resolver.resolveAll();
   say(`[images] all ${COMPONENTS.length} images ready in ${formatMs(performance.now() - started)}`);
   for (const component of COMPONENTS) {
@@ -23,6 +26,14 @@ async function images(signal: AbortSignal): Promise<void> {
     process.stdout.write(
       `${component.padEnd(11)} ${image.reference.padEnd(48)} ${image.path.padEnd(7)} ${formatBytes(image.sizeBytes).padStart(9)}  ${formatMs(image.ms)}\n`,
     );
+  }
+  if (prune) await pruneStale(resolver);
+  else {
+    const stale = await staleTags(resolver);
+    if (stale.length > 0)
+      say(
+        `[images] ${stale.length} stale image tag(s) from older recipes; npm run images -- --prune removes them`,
+      );
   }
 }
 
@@ -35,9 +46,15 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
       return 0;
     }
     case "images":
-      await images(signal);
+      await images(signal, argv.includes("--prune"));
       return 0;
     case "up":
+      // Until the twin exists, env:up prepares what it will need, then says honestly what is missing.
+      await images(signal, false);
+      say(
+        "env:up: the engine and every image are ready; the twin itself is not built yet (it arrives with the env:up issue).",
+      );
+      return 2;
     case "down":
     case "status":
     case "logs":

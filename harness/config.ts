@@ -10,6 +10,8 @@ export type AutoInstall = "auto" | "never";
 export interface HarnessConfig {
   /** Root of this repository (recipes live under `fixtures/images`). */
   readonly repoRoot: string;
+  /** Directory holding one offline image recipe per component (`<dir>/<component>/Dockerfile`). */
+  readonly recipesDir: string;
   /** Where the harness keeps state: dockerd's log, build logs, temporary debootstrap trees. */
   readonly stateDir: string;
   /** How images are resolved: `auto` (local, then pull, then build), `upstream` (pull only), `local` (build only). */
@@ -76,8 +78,18 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
     );
   }
   const stateDir = resolve(nonEmpty(env, "HARNESS_STATE_DIR") ?? resolve(REPO_ROOT, ".harness"));
+  const recipesDir = resolve(
+    nonEmpty(env, "HARNESS_RECIPES_DIR") ?? resolve(REPO_ROOT, "fixtures", "images"),
+  );
+  if (!existsSync(recipesDir)) {
+    throw new ConfigError(
+      `HARNESS_RECIPES_DIR=${recipesDir} does not exist`,
+      "unset it to use fixtures/images",
+    );
+  }
   return {
     repoRoot: REPO_ROOT,
+    recipesDir,
     stateDir,
     images,
     autoInstall: oneOf(env, "HARNESS_AUTO_INSTALL", ["auto", "never"] as const, "auto"),

@@ -52,7 +52,7 @@ export function imageCatalog(config: HarnessConfig): Record<ComponentName, Image
       component,
       purpose: PURPOSE[component],
       upstream: overridden ? (config.localstackImage as string) : UPSTREAM[component],
-      recipeDir: join(config.repoRoot, "fixtures", "images", component),
+      recipeDir: join(config.recipesDir, component),
       base: BASE[component],
       recipeMatchesUpstream: !overridden || config.localstackImage === LOCALSTACK_TOKEN_FREE,
     };

@@ -17,6 +17,20 @@ describe("failingStep", () => {
     expect(step).not.toContain("Step 1/3");
   });
 
+  it("drops colour codes and the classic builder's deprecation notice", () => {
+    const log = [
+      "Step 3/5 : RUN exit 3",
+      "\u001b[91mE: broken\u001b[0m",
+      "DEPRECATED: The legacy builder is deprecated and will be removed in a future release.",
+      "            BuildKit is currently disabled; enable it by removing the DOCKER_BUILDKIT=0",
+      "            environment-variable.",
+      "The command '/bin/sh -c exit 3' returned a non-zero code: 3",
+    ].join("\n");
+    expect(failingStep(log)).toBe(
+      "Step 3/5 : RUN exit 3\nE: broken\nThe command '/bin/sh -c exit 3' returned a non-zero code: 3",
+    );
+  });
+
   it("falls back to the last lines when there is no step marker", () => {
     expect(failingStep("error during connect: no engine\n")).toBe("error during connect: no engine");
   });

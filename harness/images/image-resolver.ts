@@ -30,12 +30,24 @@ export interface ResolvedImage {
   readonly ms: number;
 }
 
-/** The failing step of a classic `docker build` log: from the last "Step N/M" line to the end. */
+const ANSI = new RegExp(String.raw`\u001b\[[0-9;]*m`, "g");
+
+/**
+ * The failing step of a classic `docker build` log: from the last "Step N/M" line to the end, without
+ * colour codes and without the client's notice that the classic builder is deprecated.
+ */
 export function failingStep(log: string, maxLines = 40): string {
-  const lines = log.split("\n");
+  const lines = log
+    .replace(ANSI, "")
+    .split("\n")
+    .filter(
+      (line) =>
+        !/^DEPRECATED: The legacy builder|^\s+(BuildKit is currently disabled|environment-variable\.)/.test(
+          line,
+        ),
+    );
   const start = lines.map((line) => /^Step \d+\/\d+ :/.test(line)).lastIndexOf(true);
-  const tail = start >= 0 ? lines.slice(start) : lines;
-  return lastLines(tail.join("\n"), maxLines);
+  return lastLines((start >= 0 ? lines.slice(start) : lines).join("\n"), maxLines);
 }
 
 /**
@@ -51,11 +63,14 @@ export class ImageResolver {
   /** Pulls run one at a time, so the first one that finds the registry unreachable spares the others. */
   private pullQueue: Promise<unknown> = Promise.resolve();
 
+  private readonly signal: AbortSignal | undefined;
+
   constructor(
     private readonly config: HarnessConfig,
-    private readonly signal?: AbortSignal,
+    options: { readonly signal?: AbortSignal; readonly catalog?: Record<ComponentName, ImageSpec> } = {},
   ) {
-    this.catalog = imageCatalog(config);
+    this.catalog = options.catalog ?? imageCatalog(config);
+    this.signal = options.signal;
   }
 
   spec(component: ComponentName): ImageSpec {
@@ -204,9 +219,7 @@ export class ImageResolver {
   private async build(spec: ImageSpec, tag: string, hash: string): Promise<number> {
     const base = await this.base(spec.base);
     const logFile = this.logFile(spec.component);
-    say(
-      `[images] ${spec.component}: building ${tag} from fixtures/images/${spec.component} (log: ${logFile})`,
-    );
+    say(`[images] ${spec.component}: building ${tag} from ${spec.recipeDir} (log: ${logFile})`);
     mkdirSync(join(this.config.stateDir, "tmp"), { recursive: true });
     const context = mkdtempSync(join(this.config.stateDir, "tmp", `build-${spec.component}-`));
     const log = createWriteStream(logFile, { flags: "w" });
@@ -240,7 +253,7 @@ export class ImageResolver {
       );
       if (result.code !== 0) {
         throw new ImageError(
-          `building ${spec.component} from fixtures/images/${spec.component} failed:\n${failingStep(result.stdout + result.stderr)}`,
+          `building ${spec.component} from ${spec.recipeDir} failed:\n${failingStep(result.stdout + result.stderr)}`,
           `full log: ${logFile}`,
         );
       }
