@@ -260,6 +260,10 @@ export class ImageResolver {
     } finally {
       log.end();
       rmSync(context, { recursive: true, force: true });
+      // An interrupted build may have committed its last layer without tagging it: drop such untagged
+      // images of ours, so Ctrl-C leaves nothing behind but the layer cache.
+      if (this.signal?.aborted)
+        await run("docker", ["image", "prune", "--force", "--filter", `label=${LABEL_COMPONENT}`]);
     }
     const built = await this.ours(tag, hash);
     if (built === undefined)
