@@ -63,14 +63,16 @@ export class ImageResolver {
   /** Pulls run one at a time, so the first one that finds the registry unreachable spares the others. */
   private pullQueue: Promise<unknown> = Promise.resolve();
 
-  private readonly signal: AbortSignal | undefined;
+  private readonly signal: AbortSignal;
+  /** Aborted when one resolution of {@link resolveAll} fails, to stop the others. */
+  private readonly stop = new AbortController();
 
   constructor(
     private readonly config: HarnessConfig,
     options: { readonly signal?: AbortSignal; readonly catalog?: Record<ComponentName, ImageSpec> } = {},
   ) {
     this.catalog = options.catalog ?? imageCatalog(config);
-    this.signal = options.signal;
+    this.signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
   }
 
   spec(component: ComponentName): ImageSpec {
@@ -94,9 +96,22 @@ export class ImageResolver {
     return pending;
   }
 
-  /** Resolves all components concurrently (bases are built once and shared). */
+  /**
+   * Resolves all components concurrently (bases are built once and shared). When one fails, the others
+   * are stopped and awaited before the first failure is thrown, so nothing keeps building behind it.
+   */
   async resolveAll(): Promise<Record<ComponentName, ResolvedImage>> {
-    const resolved = await Promise.all(COMPONENTS.map((component) => this.resolve(component)));
+    const settled = await Promise.allSettled(
+      COMPONENTS.map((component) =>
+        this.resolve(component).catch((error: unknown) => {
+          this.stop.abort(error);
+          throw error;
+        }),
+      ),
+    );
+    const failed = settled.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    const resolved = settled.map((result) => (result as PromiseFulfilledResult<ResolvedImage>).value);
     return Object.fromEntries(resolved.map((image) => [image.component, image])) as Record<
       ComponentName,
       ResolvedImage

@@ -38,12 +38,22 @@ export function findExecutable(name: string, extraDirs: readonly string[] = []):
 export const isRoot = (): boolean => process.getuid?.() === 0;
 
 let aptListsFresh = false;
+/** apt takes a system-wide lock: installs from concurrent callers run one after the other. */
+let aptQueue: Promise<unknown> = Promise.resolve();
 
 /** Installs Debian packages with apt-get (root only); failures carry apt's last lines. */
-export async function aptInstall(packages: readonly string[], signal?: AbortSignal): Promise<void> {
+export function aptInstall(packages: readonly string[], signal?: AbortSignal): Promise<void> {
+  const next = aptQueue.then(() => aptInstallNow(packages, signal));
+  aptQueue = next.catch(() => undefined);
+  return next;
+}
+
+async function aptInstallNow(packages: readonly string[], signal?: AbortSignal): Promise<void> {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  // Wait for another apt (an unattended upgrade, say) instead of failing on its lock.
+  const lock = ["-o", "DPkg::Lock::Timeout=300"];
   if (!aptListsFresh) {
-    const update = await run("apt-get", ["update"], { env, signal });
+    const update = await run("apt-get", [...lock, "update"], { env, signal });
     if (update.code !== 0) {
       throw new HarnessError(
         `apt-get update failed (exit ${update.code}):\n${lastLines(update.stdout + update.stderr, 15)}`,
@@ -53,7 +63,7 @@ export async function aptInstall(packages: readonly string[], signal?: AbortSign
     aptListsFresh = true;
   }
   say(`[host] apt-get install ${packages.join(" ")}`);
-  const install = await run("apt-get", ["install", "-y", "--no-install-recommends", ...packages], {
+  const install = await run("apt-get", [...lock, "install", "-y", "--no-install-recommends", ...packages], {
     env,
     signal,
   });
