@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { testcontainersEnv } from "./harness/engine/testcontainers-env.ts";
 
 // Three projects: `unit` needs nothing but Node; `integration` and `scenarios` need a Docker engine,
 // which their global setup provides (and may install) before any test runs.
@@ -22,7 +23,7 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 900_000,
           fileParallelism: false,
-          env: { TESTCONTAINERS_RYUK_DISABLED: "true" },
+          env: testcontainersEnv(),
         },
       },
     ],
