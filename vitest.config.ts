@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 import { testcontainersEnv } from "./harness/engine/testcontainers-env.ts";
 
-// Three projects: `unit` needs nothing but Node; `integration` and `scenarios` need a Docker engine,
-// which their global setup provides (and may install) before any test runs.
+// Three projects: `unit` needs nothing but Node; `integration` (the harness's own parts against real
+// containers) and `scenarios` (user journeys through the twin) need a Docker engine, which their global
+// setup provides (and may install) before any test runs.
 export default defineConfig({
   test: {
     reporters: process.env.CI ? ["default", "junit"] : ["default"],
@@ -19,6 +20,17 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["harness/**/*.integration.test.ts"],
+          globalSetup: ["harness/testing/docker-global-setup.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+          env: testcontainersEnv(),
+        },
+      },
+      {
+        test: {
+          name: "scenarios",
+          include: ["scenarios/**/*.scenario.test.ts"],
           globalSetup: ["harness/testing/docker-global-setup.ts"],
           testTimeout: 180_000,
           hookTimeout: 900_000,
