@@ -1,4 +1,4 @@
-import { LocalstackContainer } from "@testcontainers/localstack";
+import { LocalstackContainer, type StartedLocalStackContainer } from "@testcontainers/localstack";
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
@@ -10,6 +10,8 @@ export class EmulatorContainer extends LocalstackContainer {
   constructor(image: string, owner: string, authToken?: string) {
     super(image);
     this.withLabels({ [LABEL_OWNER]: owner });
+    // An unsupported resource type must fail the deploy, never become an empty "unknown" fallback.
+    this.withEnvironment({ CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES: "0" });
     if (authToken !== undefined) this.withEnvironment({ LOCALSTACK_AUTH_TOKEN: authToken });
   }
 
@@ -17,4 +19,21 @@ export class EmulatorContainer extends LocalstackContainer {
     await super.beforeContainerCreated();
     bindPublishedPortsToLoopback(this.hostConfig);
   }
+}
+
+/** The CloudFormation resource types the running emulator implements (lower-case), read from its plugins. */
+export async function emulatorResourceTypes(emulator: StartedLocalStackContainer): Promise<Set<string>> {
+  const listed = await emulator.exec([
+    "python",
+    "-c",
+    "from importlib.metadata import entry_points\nfor e in entry_points(group='localstack.cloudformation.resource_providers'): print(e.name)",
+  ]);
+  if (listed.exitCode !== 0)
+    throw new Error(`cannot list the emulator's CloudFormation types: ${listed.output}`);
+  return new Set(
+    listed.output
+      .split("\n")
+      .map((line) => line.trim().toLowerCase())
+      .filter((line) => line.startsWith("aws::")),
+  );
 }

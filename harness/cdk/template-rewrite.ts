@@ -1,0 +1,105 @@
+import type { Template } from "./cloud-assembly.ts";
+
+/** What stands in for a removed resource: the value of its Ref and of each attribute it is asked for. */
+export interface Replacement {
+  readonly ref: unknown;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+export class TemplateRewriteError extends Error {
+  override name = "TemplateRewriteError";
+}
+
+function attribute(replacements: ReadonlyMap<string, Replacement>, id: string, name: string): unknown {
+  const value = replacements.get(id)?.attributes?.[name];
+  if (value === undefined) {
+    throw new TemplateRewriteError(
+      `${id}.${name} is referenced, but the twin has no value for that attribute of ${id}`,
+    );
+  }
+  return value;
+}
+
+function substituteSub(text: string, replacements: ReadonlyMap<string, Replacement>): string {
+  return text.replace(/\$\{([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?\}/g, (whole, id: string, name?: string) => {
+    if (!replacements.has(id)) return whole;
+    const value = name ? attribute(replacements, id, name) : replacements.get(id)?.ref;
+    if (typeof value !== "string") {
+      throw new TemplateRewriteError(
+        `\${${id}${name ? `.${name}` : ""}} in Fn::Sub needs a literal value from the twin`,
+      );
+    }
+    return value;
+  });
+}
+
+function rewrite(value: unknown, replacements: ReadonlyMap<string, Replacement>): unknown {
+  if (Array.isArray(value)) return value.map((item) => rewrite(item, replacements));
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1) {
+    const [key, argument] = entries[0] as [string, unknown];
+    if (key === "Ref" && typeof argument === "string" && replacements.has(argument)) {
+      return replacements.get(argument)?.ref;
+    }
+    if (key === "Fn::GetAtt") {
+      const [id, name] = Array.isArray(argument)
+        ? (argument as [string, string])
+        : (String(argument).split(/\.(.*)/s, 2) as [string, string]);
+      if (replacements.has(id)) return attribute(replacements, id, name);
+    }
+    if (key === "Fn::Sub") {
+      if (typeof argument === "string") return { "Fn::Sub": substituteSub(argument, replacements) };
+      const [text, variables] = argument as [string, Record<string, unknown>];
+      return { "Fn::Sub": [substituteSub(text, replacements), rewrite(variables, replacements)] };
+    }
+  }
+  return Object.fromEntries(entries.map(([key, item]) => [key, rewrite(item, replacements)]));
+}
+
+function referencesTo(value: unknown, ids: ReadonlySet<string>, found: Set<string>): void {
+  if (Array.isArray(value)) value.forEach((item) => referencesTo(item, ids, found));
+  else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === "Ref" && typeof item === "string" && ids.has(item)) found.add(item);
+      else if (key === "Fn::GetAtt") {
+        const id = Array.isArray(item) ? String(item[0]) : String(item).split(".")[0];
+        if (ids.has(id ?? "")) found.add(id ?? "");
+      } else referencesTo(item, ids, found);
+    }
+  } else if (typeof value === "string") {
+    for (const match of value.matchAll(/\$\{([A-Za-z0-9]+)/g))
+      if (ids.has(match[1] ?? "")) found.add(match[1] ?? "");
+  }
+}
+
+/**
+ * The emulator's copy of a template: the given resources removed, every Ref, Fn::GetAtt and Fn::Sub
+ * placeholder that named them replaced by the twin's value, and DependsOn entries on them dropped.
+ * Throws when a reference is left that the twin cannot answer, rather than deploying "unknown".
+ */
+export function withoutResources(
+  template: Template,
+  replacements: ReadonlyMap<string, Replacement>,
+): Template {
+  const removed = new Set(replacements.keys());
+  const resources: Template["Resources"] = {};
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (removed.has(id)) continue;
+    const copy = rewrite(resource, replacements) as Template["Resources"][string];
+    if (copy.DependsOn !== undefined) {
+      const kept = [copy.DependsOn].flat().filter((dependency) => !removed.has(dependency));
+      if (kept.length === 0) delete copy.DependsOn;
+      else copy.DependsOn = kept;
+    }
+    resources[id] = copy;
+  }
+  const result = { ...template, Resources: resources } as Template;
+  if (template.Outputs) result.Outputs = rewrite(template.Outputs, replacements) as Template["Outputs"];
+  const left = new Set<string>();
+  referencesTo(result, removed, left);
+  if (left.size > 0) {
+    throw new TemplateRewriteError(`references to removed resources remain: ${[...left].join(", ")}`);
+  }
+  return result;
+}
