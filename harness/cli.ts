@@ -5,12 +5,15 @@ import { COMPONENTS } from "./images/catalog.ts";
 import { formatBytes } from "./images/docker-cli.ts";
 import { pruneStale, staleTags } from "./images/image-prune.ts";
 import { ImageResolver } from "./images/image-resolver.ts";
+import { infraDeploy } from "./infra-deploy.ts";
 import { formatMs, say } from "./support/progress.ts";
 
 const USAGE = `usage: tsx harness/cli.ts <command>
   engine   make sure a Docker engine answers (installs and starts one on a Debian host as root)
   images [--prune]   resolve every image of the twin (local, pulled, or built from fixtures/images);
                      --prune removes tags of older recipes
+  infra-deploy [--phase N] [--keep]
+           deploy the CDK app to a throw-away LocalStack and print the coverage table and outputs
   up       engine and images; the twin itself is not built yet (exit 2)
   down | status | logs   the local twin (not built yet)`;
 
@@ -47,6 +50,9 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
     }
     case "images":
       await images(signal, argv.includes("--prune"));
+      return 0;
+    case "infra-deploy":
+      await infraDeploy(argv.slice(1), signal);
       return 0;
     case "up":
       // Until the twin exists, env:up prepares what it will need, then says honestly what is missing.

@@ -24,6 +24,11 @@ export interface HarnessConfig {
   readonly localstackImage: string | undefined;
   /** Passed to LocalStack when set; never printed. */
   readonly localstackAuthToken: string | undefined;
+  /**
+   * The operator CIDR the stacks admit on port 22 in the twin (the stacks require one and have no default;
+   * in the twin it is the address of the operator's vantage point).
+   */
+  readonly operatorCidr: string;
   /** DOCKER_HOST as the user set it, if any. */
   readonly dockerHost: string | undefined;
 }
@@ -96,6 +101,7 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
     buildCaFile: buildCaFile(env),
     localstackImage,
     localstackAuthToken: nonEmpty(env, "LOCALSTACK_AUTH_TOKEN"),
+    operatorCidr: nonEmpty(env, "HARNESS_OPERATOR_CIDR") ?? "198.51.100.10/32",
     dockerHost: nonEmpty(env, "DOCKER_HOST"),
   };
 }

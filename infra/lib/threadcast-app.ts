@@ -2,7 +2,7 @@ import { App, Validations, type AppProps } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { BackendStack } from "./backend-stack.ts";
 import { FrontendStack } from "./frontend-stack.ts";
-import { readSettings, type ThreadcastSettings } from "./settings.ts";
+import { readSettings, SEED, type ThreadcastSettings } from "./settings.ts";
 
 export interface ThreadcastApp {
   readonly app: App;
@@ -21,6 +21,11 @@ export function createThreadcastApp(
 ): ThreadcastApp {
   const app = new App(props);
   const settings = readSettings((key) => app.node.tryGetContext(key), env);
+  // The seed fixes the AZs (2a, 2c). Answering CDK's availability-zone lookup with them keeps synthesis
+  // offline and credential-free, for real accounts and the emulator alike.
+  app.node.setContext(`availability-zones:account=${settings.account}:region=${settings.region}`, [
+    ...SEED.availabilityZones,
+  ]);
   const backend = new BackendStack(app, STACK_NAMES.backend, {
     env: { account: settings.account, region: settings.region },
     description: `ThreadCast API, database and network (phase ${settings.phase})`,
