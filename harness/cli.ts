@@ -5,13 +5,16 @@ import { COMPONENTS } from "./images/catalog.ts";
 import { formatBytes } from "./images/docker-cli.ts";
 import { pruneStale, staleTags } from "./images/image-prune.ts";
 import { ImageResolver } from "./images/image-resolver.ts";
+import { buildReferenceJar } from "./fixtures/backend-jar.ts";
 import { infraDeploy } from "./infra-deploy.ts";
+import { LABEL_OWNER, removeLabelled } from "./support/cleanup.ts";
 import { formatMs, say } from "./support/progress.ts";
 
 const USAGE = `usage: tsx harness/cli.ts <command>
   engine   make sure a Docker engine answers (installs and starts one on a Debian host as root)
   images [--prune]   resolve every image of the twin (local, pulled, or built from fixtures/images);
                      --prune removes tags of older recipes
+  fixtures build the reference backend jar (Maven, tests against PostgreSQL 15), cached by its sources
   infra-deploy [--phase N] [--keep]
            deploy the CDK app to a throw-away LocalStack and print the coverage table and outputs
   up       engine and images; the twin itself is not built yet (exit 2)
@@ -40,6 +43,20 @@ async function images(signal: AbortSignal, prune: boolean): Promise<void> {
   }
 }
 
+/** Builds the reference fixtures (tests included), each cached by the hash of its sources. */
+async function fixtures(signal: AbortSignal): Promise<void> {
+  const config = loadConfig();
+  await ensureEngine(config, signal);
+  const postgres = await new ImageResolver(config, { signal }).resolve("postgres");
+  const owner = `fixtures-${process.pid}`;
+  try {
+    const jar = await buildReferenceJar(config, postgres.reference, owner, signal);
+    process.stdout.write(`${jar.path}\n`);
+  } finally {
+    await removeLabelled(LABEL_OWNER, owner);
+  }
+}
+
 async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
   const command = argv[0];
   switch (command) {
@@ -50,6 +67,9 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
     }
     case "images":
       await images(signal, argv.includes("--prune"));
+      return 0;
+    case "fixtures":
+      await fixtures(signal);
       return 0;
     case "infra-deploy":
       await infraDeploy(argv.slice(1), signal);
