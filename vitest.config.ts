@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["harness/**/*.test.ts", "infra/test/**/*.test.ts"],
+          include: ["harness/**/*.test.ts", "infra/test/**/*.test.ts", "fixtures/web/src/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "**/node_modules/**"],
         },
       },

@@ -6,6 +6,7 @@ import { formatBytes } from "./images/docker-cli.ts";
 import { pruneStale, staleTags } from "./images/image-prune.ts";
 import { ImageResolver } from "./images/image-resolver.ts";
 import { buildReferenceJar } from "./fixtures/backend-jar.ts";
+import { buildReferenceWeb } from "./fixtures/web-dist.ts";
 import { infraDeploy } from "./infra-deploy.ts";
 import { LABEL_OWNER, removeLabelled } from "./support/cleanup.ts";
 import { formatMs, say } from "./support/progress.ts";
@@ -14,7 +15,8 @@ const USAGE = `usage: tsx harness/cli.ts <command>
   engine   make sure a Docker engine answers (installs and starts one on a Debian host as root)
   images [--prune]   resolve every image of the twin (local, pulled, or built from fixtures/images);
                      --prune removes tags of older recipes
-  fixtures build the reference backend jar (Maven, tests against PostgreSQL 15), cached by its sources
+  fixtures build the reference backend jar (Maven, tests against PostgreSQL 15) and web app (Vite),
+           each cached by its sources
   infra-deploy [--phase N] [--keep]
            deploy the CDK app to a throw-away LocalStack and print the coverage table and outputs
   up       engine and images; the twin itself is not built yet (exit 2)
@@ -50,8 +52,11 @@ async function fixtures(signal: AbortSignal): Promise<void> {
   const postgres = await new ImageResolver(config, { signal }).resolve("postgres");
   const owner = `fixtures-${process.pid}`;
   try {
-    const jar = await buildReferenceJar(config, postgres.reference, owner, signal);
-    process.stdout.write(`${jar.path}\n`);
+    const [jar, web] = await Promise.all([
+      buildReferenceJar(config, postgres.reference, owner, signal),
+      buildReferenceWeb(config, signal),
+    ]);
+    process.stdout.write(`${jar.path}\n${web.dir}\n`);
   } finally {
     await removeLabelled(LABEL_OWNER, owner);
   }
