@@ -19,7 +19,7 @@ const USAGE = `usage: tsx harness/cli.ts <command>
            each cached by its sources
   infra-deploy [--phase N] [--keep]
            deploy the CDK app to a throw-away LocalStack and print the coverage table and outputs
-  up       engine and images; the twin itself is not built yet (exit 2)
+  up       engine, images and fixtures; the twin itself is not built yet (exit 2)
   down | status | logs   the local twin (not built yet)`;
 
 async function images(signal: AbortSignal, prune: boolean): Promise<void> {
@@ -82,8 +82,9 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
     case "up":
       // Until the twin exists, env:up prepares what it will need, then says honestly what is missing.
       await images(signal, false);
+      await fixtures(signal);
       say(
-        "env:up: the engine and every image are ready; the twin itself is not built yet (it arrives with the env:up issue).",
+        "env:up: the engine, every image and the fixtures are ready; the twin itself is not built yet (it arrives with the env:up issue).",
       );
       return 2;
     case "down":

@@ -16,6 +16,11 @@ export interface HarnessConfig {
   readonly stateDir: string;
   /** How images are resolved: `auto` (local, then pull, then build), `upstream` (pull only), `local` (build only). */
   readonly images: ImageMode;
+  /**
+   * Where content-addressed build outputs (the reference jar, the web dist) are kept across checkouts:
+   * an entry's name carries the hash of its sources, so sharing it between clones is safe.
+   */
+  readonly cacheDir: string;
   /** Whether the harness may install missing host packages (docker.io, debootstrap) on a Debian host as root. */
   readonly autoInstall: AutoInstall;
   /** A PEM bundle trusted by package clients during offline image builds (TLS-intercepting proxies). */
@@ -92,8 +97,14 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
       "unset it to use fixtures/images",
     );
   }
+  const home = env.HOME ?? "/root";
+  const cacheDir = resolve(
+    nonEmpty(env, "HARNESS_CACHE_DIR") ??
+      resolve(nonEmpty(env, "XDG_CACHE_HOME") ?? resolve(home, ".cache"), "threadcast-harness"),
+  );
   return {
     repoRoot: REPO_ROOT,
+    cacheDir,
     recipesDir,
     stateDir,
     images,
