@@ -8,8 +8,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { GenericContainer, Network, Wait } from "testcontainers";
+import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
 import { loadConfig } from "../harness/config.ts";
 import { DatabaseContainer } from "../harness/containers/database-container.ts";
 import { bindPublishedPortsToLoopback } from "../harness/containers/loopback.ts";
@@ -18,6 +18,7 @@ import { testcontainersEnv } from "../harness/engine/testcontainers-env.ts";
 import { buildReferenceJar } from "../harness/fixtures/backend-jar.ts";
 import { ImageResolver } from "../harness/images/image-resolver.ts";
 import { LABEL_OWNER, removeLabelled } from "../harness/support/cleanup.ts";
+import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
 
 Object.assign(process.env, testcontainersEnv());
 const runs = Number(process.argv[2] ?? 3);
@@ -27,9 +28,9 @@ const resolver = new ImageResolver(config);
 const [postgres, jre] = await Promise.all([resolver.resolve("postgres"), resolver.resolve("jre")]);
 const owner = `bench-${randomUUID().slice(0, 8)}`;
 const jar = await buildReferenceJar(config, postgres.reference, owner);
-const unit = readFileSync(`${config.repoRoot}/fixtures/instance/threadcast.service`, "utf8");
-const execStart = /^ExecStart=(.+)$/m.exec(unit)?.[1]?.split(/\s+/) ?? [];
-const command = execStart.map((arg) => (arg.endsWith("app.jar") ? "/opt/threadcast/app.jar" : arg));
+const unit = readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit);
+const jarPath = unit.execStart.find((arg) => arg.endsWith(".jar")) ?? "/opt/threadcast/app.jar";
+const command = [...unit.execStart];
 
 const network = await new Network().start();
 const samples: number[] = [];
@@ -49,7 +50,7 @@ try {
       .withLabels({ [LABEL_OWNER]: owner })
       .withNetwork(network)
       .withResourcesQuota({ memory: 1, cpu: 2 })
-      .withCopyFilesToContainer([{ source: jar.path, target: "/opt/threadcast/app.jar" }])
+      .withCopyFilesToContainer([{ source: jar.path, target: jarPath }])
       .withEnvironment({
         DB_HOST: "database",
         DB_NAME: "threadcast",
