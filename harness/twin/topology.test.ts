@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import type { Template } from "../cdk/cloud-assembly.ts";
+import { synth } from "../../infra/test/synth.ts";
+import { deriveTopology } from "./topology.ts";
+
+const templates = () => {
+  const phase1 = synth(1);
+  return [phase1.backendTemplate.toJSON() as Template, phase1.frontendTemplate.toJSON() as Template] as const;
+};
+
+describe("deriveTopology (phase 1)", () => {
+  it("mirrors the subnets: a public network and an internal private one", () => {
+    const topology = deriveTopology(...templates());
+    expect(
+      topology.networks.map((network) => ({
+        ...network,
+        subnets: network.subnets.map((s) => `${s.cidr} ${s.availabilityZone}`).sort(),
+      })),
+    ).toEqual([
+      {
+        role: "public",
+        internal: false,
+        subnets: ["10.0.1.0/24 ap-northeast-2a", "10.0.2.0/24 ap-northeast-2c"],
+      },
+      {
+        role: "private",
+        internal: true,
+        subnets: ["10.0.10.0/24 ap-northeast-2a", "10.0.11.0/24 ap-northeast-2c"],
+      },
+    ]);
+  });
+
+  it("takes the database's engine, major version, name and master user from the RDS instance and its secret", () => {
+    expect(deriveTopology(...templates()).database).toMatchObject({
+      engine: "postgres",
+      majorVersion: 15,
+      databaseName: "threadcast",
+      masterUsername: "threadcast",
+    });
+  });
+
+  it("sizes the API stand-in like its instance type and names it after the API record", () => {
+    expect(deriveTopology(...templates()).api).toMatchObject({
+      instanceType: "t3.micro",
+      cpus: 2,
+      memoryGiB: 1,
+      domainName: "api.threadcast.io",
+    });
+  });
+
+  it("configures the edge from the distribution: aliases, root object, redirect, both error responses", () => {
+    expect(deriveTopology(...templates()).edge).toMatchObject({
+      aliases: ["threadcast.io", "www.threadcast.io"],
+      defaultRootObject: "index.html",
+      viewerProtocolPolicy: "redirect-to-https",
+      errorResponses: [
+        { errorCode: 403, responseCode: 200, responsePagePath: "/index.html", ttlSeconds: 10 },
+        { errorCode: 404, responseCode: 200, responsePagePath: "/index.html", ttlSeconds: 10 },
+      ],
+    });
+  });
+
+  it("refuses a phase it cannot stand in for, saying what is missing", () => {
+    const phase2 = synth(2);
+    expect(() =>
+      deriveTopology(
+        phase2.backendTemplate.toJSON() as Template,
+        phase2.frontendTemplate.toJSON() as Template,
+      ),
+    ).toThrow(/exactly one AWS::EC2::Instance \(the API stand-in \(phase 1\)\); the templates have 0/);
+  });
+});

@@ -1,0 +1,172 @@
+import { HarnessError } from "../errors.ts";
+import type { Template, TemplateResource } from "../cdk/cloud-assembly.ts";
+
+/** Instance types the twin can size a container for: vCPUs and memory, as AWS publishes them. */
+export const INSTANCE_SIZES: Readonly<Record<string, { cpus: number; memoryGiB: number }>> = {
+  "t3.micro": { cpus: 2, memoryGiB: 1 },
+  "t3.small": { cpus: 2, memoryGiB: 2 },
+  "t3.medium": { cpus: 2, memoryGiB: 4 },
+  "t3.large": { cpus: 2, memoryGiB: 8 },
+};
+
+export interface TwinSubnet {
+  readonly logicalId: string;
+  readonly cidr: string;
+  readonly availabilityZone: string;
+}
+
+export interface TwinNetwork {
+  readonly role: "public" | "private";
+  /** A private network has no route to an internet gateway: the twin marks it internal. */
+  readonly internal: boolean;
+  readonly subnets: readonly TwinSubnet[];
+}
+
+export interface ErrorResponse {
+  readonly errorCode: number;
+  readonly responseCode: number | undefined;
+  readonly responsePagePath: string | undefined;
+  readonly ttlSeconds: number | undefined;
+}
+
+/** The twin's shape, derived from the synthesized templates: what runs where, sized and configured how. */
+export interface Topology {
+  readonly networks: readonly TwinNetwork[];
+  readonly database: {
+    readonly logicalId: string;
+    readonly engine: string;
+    readonly majorVersion: number;
+    readonly databaseName: string;
+    readonly masterUsername: string;
+    readonly network: "private";
+  };
+  readonly api: {
+    readonly logicalId: string;
+    readonly instanceType: string;
+    readonly cpus: number;
+    readonly memoryGiB: number;
+    readonly network: "public";
+    readonly domainName: string;
+  };
+  readonly edge: {
+    readonly logicalId: string;
+    readonly aliases: readonly string[];
+    readonly defaultRootObject: string | undefined;
+    readonly viewerProtocolPolicy: string;
+    readonly errorResponses: readonly ErrorResponse[];
+  };
+}
+
+type Resources = Record<string, TemplateResource>;
+
+function only(resources: Resources, type: string, what: string): [string, TemplateResource] {
+  const found = Object.entries(resources).filter(([, resource]) => resource.Type === type);
+  if (found.length !== 1) {
+    throw new HarnessError(
+      `the twin needs exactly one ${type} (${what}); the templates have ${found.length}`,
+    );
+  }
+  return found[0] as [string, TemplateResource];
+}
+
+const refOf = (value: unknown): string | undefined => (value as { Ref?: string } | undefined)?.Ref;
+
+function networks(resources: Resources): TwinNetwork[] {
+  const internetRoutes = new Set(
+    Object.values(resources)
+      .filter(
+        (resource) => resource.Type === "AWS::EC2::Route" && resource.Properties?.GatewayId !== undefined,
+      )
+      .map((resource) => refOf(resource.Properties?.RouteTableId)),
+  );
+  const tableOf = new Map(
+    Object.values(resources)
+      .filter((resource) => resource.Type === "AWS::EC2::SubnetRouteTableAssociation")
+      .map((resource) => [refOf(resource.Properties?.SubnetId), refOf(resource.Properties?.RouteTableId)]),
+  );
+  const subnets = Object.entries(resources)
+    .filter(([, resource]) => resource.Type === "AWS::EC2::Subnet")
+    .map(([logicalId, resource]) => ({
+      logicalId,
+      cidr: String(resource.Properties?.CidrBlock),
+      availabilityZone: String(resource.Properties?.AvailabilityZone),
+      public: internetRoutes.has(tableOf.get(logicalId)),
+    }));
+  const group = (isPublic: boolean): TwinNetwork => ({
+    role: isPublic ? "public" : "private",
+    internal: !isPublic,
+    subnets: subnets.filter((subnet) => subnet.public === isPublic).map(({ public: _, ...subnet }) => subnet),
+  });
+  return [group(true), group(false)];
+}
+
+/** The master user of an RDS instance whose password CDK generated: it sits in the secret's template. */
+function masterUsername(resources: Resources, database: TemplateResource): string {
+  const literal = database.Properties?.MasterUsername;
+  if (typeof literal === "string" && !literal.startsWith("{{resolve:")) return literal;
+  const secretRef = JSON.stringify(literal ?? "").match(/"Ref":"([A-Za-z0-9]+)"/)?.[1];
+  const secret = secretRef ? resources[secretRef] : undefined;
+  const template = (secret?.Properties?.GenerateSecretString as { SecretStringTemplate?: string } | undefined)
+    ?.SecretStringTemplate;
+  const username = template ? (JSON.parse(template) as { username?: string }).username : undefined;
+  if (!username) throw new HarnessError("cannot tell the database's master user from the template");
+  return username;
+}
+
+/** Derives the twin's topology from the backend and frontend templates, as synthesized. */
+export function deriveTopology(backend: Template, frontend: Template): Topology {
+  const [databaseId, database] = only(backend.Resources, "AWS::RDS::DBInstance", "the database stand-in");
+  const [instanceId, instance] = only(backend.Resources, "AWS::EC2::Instance", "the API stand-in (phase 1)");
+  const [distributionId, distribution] = only(
+    frontend.Resources,
+    "AWS::CloudFront::Distribution",
+    "the edge stand-in",
+  );
+  const instanceType = String(instance.Properties?.InstanceType);
+  const size = INSTANCE_SIZES[instanceType];
+  if (!size)
+    throw new HarnessError(
+      `the twin cannot size a container for instance type ${instanceType}`,
+      `add it to INSTANCE_SIZES in harness/twin/topology.ts`,
+    );
+  const apiRecord = Object.values(backend.Resources).find(
+    (resource) =>
+      resource.Type === "AWS::Route53::RecordSet" &&
+      JSON.stringify(resource.Properties?.ResourceRecords ?? "").includes("Ref"),
+  );
+  const config = distribution.Properties?.DistributionConfig as Record<string, unknown>;
+  const behavior = config.DefaultCacheBehavior as Record<string, unknown>;
+  return {
+    networks: networks(backend.Resources),
+    database: {
+      logicalId: databaseId,
+      engine: String(database.Properties?.Engine),
+      majorVersion: Number(String(database.Properties?.EngineVersion).split(".")[0]),
+      databaseName: String(database.Properties?.DBName),
+      masterUsername: masterUsername(backend.Resources, database),
+      network: "private",
+    },
+    api: {
+      logicalId: instanceId,
+      instanceType,
+      ...size,
+      network: "public",
+      domainName: String(apiRecord?.Properties?.Name ?? "").replace(/\.$/, ""),
+    },
+    edge: {
+      logicalId: distributionId,
+      aliases: (config.Aliases as string[] | undefined) ?? [],
+      defaultRootObject: config.DefaultRootObject as string | undefined,
+      viewerProtocolPolicy: String(behavior.ViewerProtocolPolicy),
+      errorResponses: ((config.CustomErrorResponses as Record<string, unknown>[] | undefined) ?? []).map(
+        (response) => ({
+          errorCode: Number(response.ErrorCode),
+          responseCode: response.ResponseCode === undefined ? undefined : Number(response.ResponseCode),
+          responsePagePath: response.ResponsePagePath as string | undefined,
+          ttlSeconds:
+            response.ErrorCachingMinTTL === undefined ? undefined : Number(response.ErrorCachingMinTTL),
+        }),
+      ),
+    },
+  };
+}
