@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
+import { Wait } from "testcontainers";
 import { LABEL_OWNER } from "../support/cleanup.ts";
+import { detachFromDefaultBridge } from "./default-bridge.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
 /**
@@ -13,7 +15,26 @@ export class DatabaseContainer extends PostgreSqlContainer {
     this.withLabels({ [LABEL_OWNER]: owner }).withPassword(randomBytes(18).toString("base64url"));
   }
 
+  private isolated = false;
+
+  /**
+   * Places the database on `network` only (the twin's internal private network), reachable there as
+   * `alias` and from nowhere else: no default bridge, no published port. Readiness is its health check.
+   */
+  isolatedOn(network: string, alias: string): this {
+    this.isolated = true;
+    // No published port: a port can only be published from a network with a route out, and none is wanted.
+    this.exposedPorts = [];
+    this.createOpts.ExposedPorts = {};
+    this.hostConfig.PortBindings = {};
+    return this.withNetworkMode(network).withNetworkAliases(alias).withWaitStrategy(Wait.forHealthCheck());
+  }
+
   protected override async beforeContainerCreated(): Promise<void> {
     bindPublishedPortsToLoopback(this.hostConfig);
+  }
+
+  protected override async containerCreated(containerId: string): Promise<void> {
+    if (this.isolated) await detachFromDefaultBridge(containerId);
   }
 }

@@ -1,0 +1,27 @@
+import { GenericContainer } from "testcontainers";
+import { LABEL_OWNER } from "../support/cleanup.ts";
+import type { IssuedCertificate } from "../tls/local-ca.ts";
+
+/**
+ * The nginx TLS proxy for the API, with the very configuration file the EC2 user data installs, in the
+ * app container's network namespace (as nginx and the JVM share one instance), so its
+ * `proxy_pass http://127.0.0.1:8080` reaches the app unchanged.
+ */
+export class ApiProxyContainer extends GenericContainer {
+  constructor(
+    image: string,
+    appContainerId: string,
+    nginxConf: string,
+    certificate: IssuedCertificate,
+    owner: string,
+  ) {
+    super(image);
+    this.withLabels({ [LABEL_OWNER]: owner })
+      .withNetworkMode(`container:${appContainerId}`)
+      .withCopyFilesToContainer([
+        { source: nginxConf, target: "/etc/nginx/conf.d/threadcast-api.conf" },
+        { source: certificate.chainFile, target: "/etc/nginx/tls/fullchain.pem" },
+        { source: certificate.keyFile, target: "/etc/nginx/tls/privkey.pem", mode: 0o600 },
+      ]);
+  }
+}

@@ -1,0 +1,90 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { GenericContainer, Wait } from "testcontainers";
+import { LABEL_OWNER } from "../support/cleanup.ts";
+import type { ServiceUnit } from "../twin/systemd-unit.ts";
+import { detachFromDefaultBridge } from "./default-bridge.ts";
+import { bindPublishedPortsToLoopback } from "./loopback.ts";
+
+/**
+ * PID 1 of the app container: runs the unit's command and, like systemd with Restart=always, starts it
+ * again RestartSec after it exits; SIGTERM (docker stop) is passed on to the JVM for a graceful shutdown.
+ * The pause is the unit's RestartSec, which is behaviour being reproduced, not a wait for readiness.
+ */
+export const SUPERVISOR = `
+restart="$1"; delay="$2"; shift 2
+child=0
+trap 'stopping=1; [ "$child" -ne 0 ] && kill -TERM "$child"; wait "$child"; exit 0' TERM INT
+while :; do
+  "$@" &
+  child=$!
+  wait "$child"; code=$?
+  [ -n "\${stopping:-}" ] && exit 0
+  echo "threadcast.service: main process exited, status=$code"
+  [ "$restart" = "always" ] || exit "$code"
+  echo "threadcast.service: scheduled restart in \${delay}s (Restart=always, RestartSec=\${delay})"
+  sleep "$delay"
+done
+`;
+
+export interface AppContainerOptions {
+  readonly image: string;
+  readonly jarPath: string;
+  readonly unit: ServiceUnit;
+  /** What the unit's EnvironmentFile holds: DB_*, JWT_SECRET. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly cpus: number;
+  readonly memoryGiB: number;
+  readonly owner: string;
+  /** The networks the instance sits on: the first is its primary, the others are attached before it starts. */
+  readonly networks: readonly { readonly name: string; readonly aliases?: readonly string[] }[];
+}
+
+/**
+ * Stands in for the EC2 instance: the jar run by the unit's ExecStart with its environment and restart
+ * policy, limited to the instance type's vCPUs and memory. Its network namespace is the instance's:
+ * the TLS proxy joins it, so ports 80 and 443 are published here, with 8080 (open in the security group).
+ */
+export class AppContainer extends GenericContainer {
+  private readonly extraNetworks: AppContainerOptions["networks"];
+
+  constructor(options: AppContainerOptions) {
+    super(options.image);
+    const [primary, ...extra] = options.networks;
+    if (!primary) throw new Error("the app container needs at least one network");
+    this.extraNetworks = extra;
+    this.withNetworkMode(primary.name).withNetworkAliases(...(primary.aliases ?? []));
+    const jarInUnit = options.unit.execStart.find((arg) => arg.endsWith(".jar"));
+    if (!jarInUnit) throw new Error("the unit's ExecStart runs no jar");
+    this.withLabels({ [LABEL_OWNER]: options.owner })
+      .withCopyFilesToContainer([{ source: options.jarPath, target: jarInUnit }])
+      .withEnvironment({ ...options.environment })
+      .withResourcesQuota({ memory: options.memoryGiB, cpu: options.cpus })
+      .withEntrypoint([
+        "sh",
+        "-c",
+        SUPERVISOR,
+        "supervisor",
+        options.unit.restart,
+        String(options.unit.restartSec),
+      ])
+      .withCommand([...options.unit.execStart])
+      .withExposedPorts(8080, 80, 443)
+      .withWaitStrategy(Wait.forHttp("/api/health", 8080).forStatusCode(200))
+      .withStartupTimeout(180_000);
+    if (options.unit.workingDirectory) this.withWorkingDir(options.unit.workingDirectory);
+  }
+
+  protected override async beforeContainerCreated(): Promise<void> {
+    bindPublishedPortsToLoopback(this.hostConfig);
+  }
+
+  /** Docker 20.10 creates a container on one network only: the others are attached before it starts. */
+  protected override async containerCreated(containerId: string): Promise<void> {
+    await detachFromDefaultBridge(containerId);
+    for (const network of this.extraNetworks) {
+      const aliases = (network.aliases ?? []).flatMap((alias) => ["--alias", alias]);
+      await promisify(execFile)("docker", ["network", "connect", ...aliases, network.name, containerId]);
+    }
+  }
+}
