@@ -8,11 +8,11 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { GenericContainer, Network, Wait } from "testcontainers";
+import { Network } from "testcontainers";
 import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
 import { loadConfig } from "../harness/config.ts";
 import { DatabaseContainer } from "../harness/containers/database-container.ts";
-import { bindPublishedPortsToLoopback } from "../harness/containers/loopback.ts";
+import { AppContainer } from "../harness/containers/app-container.ts";
 import { ensureEngine } from "../harness/engine/docker-engine.ts";
 import { testcontainersEnv } from "../harness/engine/testcontainers-env.ts";
 import { buildReferenceJar } from "../harness/fixtures/backend-jar.ts";
@@ -29,8 +29,6 @@ const [postgres, jre] = await Promise.all([resolver.resolve("postgres"), resolve
 const owner = `bench-${randomUUID().slice(0, 8)}`;
 const jar = await buildReferenceJar(config, postgres.reference, owner);
 const unit = readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit);
-const jarPath = unit.execStart.find((arg) => arg.endsWith(".jar")) ?? "/opt/threadcast/app.jar";
-const command = [...unit.execStart];
 
 const network = await new Network().start();
 const samples: number[] = [];
@@ -42,26 +40,22 @@ try {
     .withUsername("threadcast")
     .start();
   for (let run = 1; run <= runs; run += 1) {
-    const app = new (class extends GenericContainer {
-      protected override async beforeContainerCreated(): Promise<void> {
-        bindPublishedPortsToLoopback(this.hostConfig);
-      }
-    })(jre.reference)
-      .withLabels({ [LABEL_OWNER]: owner })
-      .withNetwork(network)
-      .withResourcesQuota({ memory: 1, cpu: 2 })
-      .withCopyFilesToContainer([{ source: jar.path, target: jarPath }])
-      .withEnvironment({
+    const app = new AppContainer({
+      image: jre.reference,
+      jarPath: jar.path,
+      unit,
+      environment: {
         DB_HOST: "database",
         DB_NAME: "threadcast",
         DB_USERNAME: "threadcast",
         DB_PASSWORD: database.getPassword(),
         JWT_SECRET: randomBytes(48).toString("base64url"),
-      })
-      .withCommand(command)
-      .withExposedPorts(8080)
-      .withWaitStrategy(Wait.forHttp("/api/health", 8080).forStatusCode(200))
-      .withStartupTimeout(180_000);
+      },
+      cpus: 2,
+      memoryGiB: 1,
+      owner,
+      networks: [{ name: network.getName() }],
+    });
     const started = performance.now();
     const running = await app.start();
     const ms = performance.now() - started;

@@ -38,6 +38,12 @@ export interface EmulatorDeployment {
 const CDK_DIR = join(REPO_ROOT, "infra");
 const BIN = join(REPO_ROOT, "node_modules", ".bin");
 
+/** The allowlisted deploy environment, with the project's own CDK binaries (and tsx) first on PATH. */
+const cdkEnv = (endpoint: string) => ({
+  ...emulatorDeployEnv(endpoint, "us-east-1"),
+  PATH: `${BIN}:${process.env.PATH ?? ""}`,
+});
+
 /**
  * Deploys the CDK app to LocalStack through the CDK toolchain, with nothing silently faked:
  * synth -> classify every resource (unsupported types stop here) -> the emulator's copy of each
@@ -79,10 +85,7 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
     prepareEmulatorAssembly(options.endpoint, stacks, coverage, assemblyDir, emulatorDir),
   );
 
-  const env = {
-    ...emulatorDeployEnv(options.endpoint, "us-east-1"),
-    PATH: `${BIN}:${process.env.PATH ?? ""}`,
-  };
+  const env = cdkEnv(options.endpoint);
   const cdklocalEnv = {
     ...env,
     AWS_ENVAR_ALLOWLIST: "AWS_REGION,AWS_DEFAULT_REGION,AWS_CONFIG_FILE,AWS_SHARED_CREDENTIALS_FILE",
@@ -197,10 +200,7 @@ async function ensureHostedZone(
 async function synth(options: EmulatorDeployOptions, hostedZoneId: string, outDir: string): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(options.workDir, { recursive: true });
-  const env = {
-    ...emulatorDeployEnv(options.endpoint, "us-east-1"),
-    PATH: `${BIN}:${process.env.PATH ?? ""}`,
-  };
+  const env = cdkEnv(options.endpoint);
   const context = {
     phase: String(options.phase),
     operatorCidr: options.operatorCidr,
