@@ -10,6 +10,7 @@ import { buildReferenceWeb } from "./fixtures/web-dist.ts";
 import { infraDeploy } from "./infra-deploy.ts";
 import { LABEL_OWNER, removeLabelled } from "./support/cleanup.ts";
 import { formatMs, say } from "./support/progress.ts";
+import { envDown, envLogs, envStatus, envUp } from "./twin/environment-cli.ts";
 
 const USAGE = `usage: tsx harness/cli.ts <command>
   engine   make sure a Docker engine answers (installs and starts one on a Debian host as root)
@@ -19,8 +20,10 @@ const USAGE = `usage: tsx harness/cli.ts <command>
            each cached by its sources
   infra-deploy [--phase N] [--keep]
            deploy the CDK app to a throw-away LocalStack and print the coverage table and outputs
-  up       engine, images and fixtures; the twin itself is not built yet (exit 2)
-  down | status | logs   the local twin (not built yet)`;
+  up       bring the twin up (HARNESS_ENV names it, default "twin"; reused when already up)
+  down     remove the twin's containers, networks, volumes and its CA
+  status   the twin's URLs, names, CA file, containers and their memory
+  logs [component] [--follow]   a component's log: emulator, database, app, proxy, edge`;
 
 async function images(signal: AbortSignal, prune: boolean): Promise<void> {
   const config = loadConfig();
@@ -80,20 +83,13 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
       await infraDeploy(argv.slice(1), signal);
       return 0;
     case "up":
-      // Until the twin exists, env:up prepares what it will need, then says honestly what is missing.
-      await images(signal, false);
-      await fixtures(signal);
-      say(
-        "env:up: the engine, every image and the fixtures are ready; the twin itself is not built yet (it arrives with the env:up issue).",
-      );
-      return 2;
+      return envUp(signal);
     case "down":
+      return envDown();
     case "status":
+      return envStatus();
     case "logs":
-      say(
-        `env:${command} is not built yet: the local twin arrives with the env:up issue. Today: npm run images, npm test.`,
-      );
-      return 2;
+      return envLogs(argv.slice(1));
     default:
       say(USAGE);
       return command === undefined || command === "help" ? 0 : 64;

@@ -36,7 +36,18 @@ export interface HarnessConfig {
   readonly operatorCidr: string;
   /** DOCKER_HOST as the user set it, if any. */
   readonly dockerHost: string | undefined;
+  /** The environment env:up/down/status/logs act on (HARNESS_ENV, default "twin"). */
+  readonly envName: string;
+  /** The user's Spring Boot jar (HARNESS_APP_JAR); the reference jar when unset. */
+  readonly appJar: string | undefined;
+  /** The user's web build directory (HARNESS_WEB_DIST); the reference build when unset. */
+  readonly webDist: string | undefined;
+  /** How long the app may take to become healthy (HARNESS_APP_START_TIMEOUT, seconds; default 180). */
+  readonly appStartTimeoutMs: number;
 }
+
+/** Environment names become Docker labels, network names and a loopback address: keep them plain. */
+export const ENV_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -102,6 +113,25 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
     nonEmpty(env, "HARNESS_CACHE_DIR") ??
       resolve(nonEmpty(env, "XDG_CACHE_HOME") ?? resolve(home, ".cache"), "threadcast-harness"),
   );
+  const envName = nonEmpty(env, "HARNESS_ENV") ?? "twin";
+  if (!ENV_NAME.test(envName)) {
+    throw new ConfigError(
+      `HARNESS_ENV=${envName} is not a valid environment name`,
+      "use 1-31 lower-case letters, digits and dashes, starting with a letter",
+    );
+  }
+  const timeoutRaw = nonEmpty(env, "HARNESS_APP_START_TIMEOUT") ?? "180";
+  const timeoutSeconds = Number(timeoutRaw);
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 5) {
+    throw new ConfigError(
+      `HARNESS_APP_START_TIMEOUT=${timeoutRaw} is not a whole number of seconds >= 5`,
+      "unset it (180 s) or give the seconds the app may take to become healthy",
+    );
+  }
+  const path = (name: string) => {
+    const value = nonEmpty(env, name);
+    return value === undefined ? undefined : resolve(value);
+  };
   return {
     repoRoot: REPO_ROOT,
     cacheDir,
@@ -114,5 +144,9 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
     localstackAuthToken: nonEmpty(env, "LOCALSTACK_AUTH_TOKEN"),
     operatorCidr: nonEmpty(env, "HARNESS_OPERATOR_CIDR") ?? "198.51.100.10/32",
     dockerHost: nonEmpty(env, "DOCKER_HOST"),
+    envName,
+    appJar: path("HARNESS_APP_JAR"),
+    webDist: path("HARNESS_WEB_DIST"),
+    appStartTimeoutMs: timeoutSeconds * 1000,
   };
 }

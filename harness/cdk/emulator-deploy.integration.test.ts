@@ -15,7 +15,7 @@ import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { StartedLocalStackContainer } from "@testcontainers/localstack";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EmulatorContainer, emulatorResourceTypes } from "../containers/emulator-container.ts";
-import { waitFor } from "../testing/wait-for.ts";
+import { waitFor } from "../support/wait-for.ts";
 import { readStacks, type Template } from "./cloud-assembly.ts";
 import { emulatorClients } from "./emulator-clients.ts";
 import { deployToEmulator, type EmulatorDeployment } from "./emulator-deploy.ts";

@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { GenericContainer, Wait } from "testcontainers";
+import { GenericContainer, Wait, type WaitStrategy } from "testcontainers";
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import type { ServiceUnit } from "../twin/systemd-unit.ts";
 import { detachFromDefaultBridge } from "./default-bridge.ts";
+import { LogTail } from "./log-tail.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
 /**
@@ -38,7 +39,19 @@ export interface AppContainerOptions {
   readonly owner: string;
   /** The networks the instance sits on: the first is its primary, the others are attached before it starts. */
   readonly networks: readonly { readonly name: string; readonly aliases?: readonly string[] }[];
+  /**
+   * The Elastic IP's stand-in: 80, 443 and 8080 published on this loopback address with the same port
+   * numbers, and `ready` as the readiness check. Without it, the ports go to random ports on 127.0.0.1
+   * and readiness is /api/health on 8080.
+   */
+  readonly entry?: { readonly address: string; readonly ready: WaitStrategy };
+  readonly startupTimeoutMs?: number;
+  /** Where the app's output is kept (one is made when not given). */
+  readonly logs?: LogTail;
 }
+
+/** The line the supervisor writes when the unit's process exits (a crash, or a jar that cannot start). */
+export const PROCESS_EXITED = /^threadcast\.service: main process exited/;
 
 /**
  * Stands in for the EC2 instance: the jar run by the unit's ExecStart with its environment and restart
@@ -47,12 +60,17 @@ export interface AppContainerOptions {
  */
 export class AppContainer extends GenericContainer {
   private readonly extraNetworks: AppContainerOptions["networks"];
+  private readonly address: string;
+  /** What the app wrote last, for the error when it does not become healthy. */
+  readonly logs: LogTail;
 
   constructor(options: AppContainerOptions) {
     super(options.image);
     const [primary, ...extra] = options.networks;
     if (!primary) throw new Error("the app container needs at least one network");
     this.extraNetworks = extra;
+    this.logs = options.logs ?? new LogTail();
+    this.address = options.entry?.address ?? "127.0.0.1";
     this.withNetworkMode(primary.name).withNetworkAliases(...(primary.aliases ?? []));
     const jarInUnit = options.unit.execStart.find((arg) => arg.endsWith(".jar"));
     if (!jarInUnit) throw new Error("the unit's ExecStart runs no jar");
@@ -69,14 +87,22 @@ export class AppContainer extends GenericContainer {
         String(options.unit.restartSec),
       ])
       .withCommand([...options.unit.execStart])
-      .withExposedPorts(8080, 80, 443)
-      .withWaitStrategy(Wait.forHttp("/api/health", 8080).forStatusCode(200))
-      .withStartupTimeout(180_000);
+      .withLogConsumer(this.logs.consume)
+      .withStartupTimeout(options.startupTimeoutMs ?? 180_000);
+    if (options.entry) {
+      this.withExposedPorts(
+        ...[8080, 80, 443].map((port) => ({ container: port, host: port })),
+      ).withWaitStrategy(options.entry.ready);
+    } else {
+      this.withExposedPorts(8080, 80, 443).withWaitStrategy(
+        Wait.forHttp("/api/health", 8080).forStatusCode(200),
+      );
+    }
     if (options.unit.workingDirectory) this.withWorkingDir(options.unit.workingDirectory);
   }
 
   protected override async beforeContainerCreated(): Promise<void> {
-    bindPublishedPortsToLoopback(this.hostConfig);
+    bindPublishedPortsToLoopback(this.hostConfig, this.address);
   }
 
   /** Docker 20.10 creates a container on one network only: the others are attached before it starts. */

@@ -1,5 +1,6 @@
 import { LocalstackContainer, type StartedLocalStackContainer } from "@testcontainers/localstack";
 import { LABEL_OWNER } from "../support/cleanup.ts";
+import { detachFromDefaultBridge } from "./default-bridge.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
 /**
@@ -15,9 +16,24 @@ export class EmulatorContainer extends LocalstackContainer {
     if (authToken !== undefined) this.withEnvironment({ LOCALSTACK_AUTH_TOKEN: authToken });
   }
 
+  private onTwinNetwork = false;
+
+  /**
+   * Places the emulator on the twin's public network only, as `alias` (AWS's endpoints as the twin's
+   * containers reach them), with its gateway still published on 127.0.0.1 for the harness.
+   */
+  onNetwork(network: string, alias: string): this {
+    this.onTwinNetwork = true;
+    return this.withNetworkMode(network).withNetworkAliases(alias);
+  }
+
   protected override async beforeContainerCreated(): Promise<void> {
     await super.beforeContainerCreated();
     bindPublishedPortsToLoopback(this.hostConfig);
+  }
+
+  protected override async containerCreated(containerId: string): Promise<void> {
+    if (this.onTwinNetwork) await detachFromDefaultBridge(containerId);
   }
 }
 

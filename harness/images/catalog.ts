@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { HarnessConfig } from "../config.ts";
 
 export type DebianSuite = "bookworm" | "trixie";
-export type ComponentName = "localstack" | "postgres" | "nginx" | "jre";
+export type ComponentName = "localstack" | "postgres" | "nginx" | "jre" | "edge";
 
 /** One image the twin needs: a pinned upstream reference and an offline recipe that builds an equivalent. */
 export interface ImageSpec {
@@ -26,13 +26,15 @@ const UPSTREAM: Record<ComponentName, string> = {
   postgres: "postgres:15.14-bookworm",
   nginx: "nginx:1.28.0-bookworm",
   jre: "amazoncorretto:17.0.16-al2023-headless",
+  edge: "node:20.19.2-bookworm-slim",
 };
 
 const PURPOSE: Record<ComponentName, string> = {
   localstack: "AWS emulator (LocalStack community, Python 3.13)",
   postgres: "stands in for RDS PostgreSQL 15",
-  nginx: "TLS proxy and CloudFront-like edge",
+  nginx: "TLS proxy of the API (the instance's nginx)",
   jre: "Java 17 runtime for the Spring Boot jar (stands in for the EC2 instance)",
+  edge: "Node.js runtime of the CloudFront-like edge",
 };
 
 const BASE: Record<ComponentName, DebianSuite> = {
@@ -40,9 +42,10 @@ const BASE: Record<ComponentName, DebianSuite> = {
   postgres: "bookworm",
   nginx: "bookworm",
   jre: "bookworm",
+  edge: "trixie",
 };
 
-export const COMPONENTS: readonly ComponentName[] = ["localstack", "postgres", "nginx", "jre"];
+export const COMPONENTS: readonly ComponentName[] = ["localstack", "postgres", "nginx", "jre", "edge"];
 
 /** The image catalog for this configuration (the LocalStack reference may be overridden by the user). */
 export function imageCatalog(config: HarnessConfig): Record<ComponentName, ImageSpec> {
@@ -62,5 +65,6 @@ export function imageCatalog(config: HarnessConfig): Record<ComponentName, Image
     postgres: spec("postgres"),
     nginx: spec("nginx"),
     jre: spec("jre"),
+    edge: spec("edge"),
   };
 }

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { loadConfig, REPO_ROOT, type HarnessConfig } from "../config.ts";
 import { ImageError } from "../errors.ts";
-import { waitFor } from "../testing/wait-for.ts";
-import { imageCatalog, type ComponentName, type ImageSpec } from "./catalog.ts";
+import { waitFor } from "../support/wait-for.ts";
+import { COMPONENTS, imageCatalog, type ComponentName, type ImageSpec } from "./catalog.ts";
 import { inspectImage, LABEL_RECIPE } from "./docker-cli.ts";
 import { ImageResolver } from "./image-resolver.ts";
 
@@ -18,7 +18,7 @@ const createdTags = new Set<string>();
 
 function recipes(dockerfiles: Partial<Record<ComponentName, string>>): string {
   const dir = mkdtempSync(join(workDir, "recipes-"));
-  for (const component of ["localstack", "postgres", "nginx", "jre"] as const) {
+  for (const component of COMPONENTS) {
     mkdirSync(join(dir, component));
     const body = dockerfiles[component] ?? `RUN echo ${component} > /component.txt`;
     // The directory name makes every call a distinct recipe, so tests never share a content tag.

@@ -60,6 +60,26 @@ describe("deriveTopology (phase 1)", () => {
     });
   });
 
+  it("takes the cache TTLs from the managed policy, compression and the viewers' lowest TLS version", () => {
+    expect(deriveTopology(...templates()).edge).toMatchObject({
+      cache: { policy: "CachingOptimized", minTtl: 1, defaultTtl: 86_400, maxTtl: 31_536_000 },
+      compress: true,
+      minimumTlsVersion: "TLSv1.2",
+    });
+  });
+
+  it("refuses a cache policy it does not know instead of guessing its TTLs", () => {
+    const [backend, frontend] = templates();
+    const distribution = Object.values(frontend.Resources).find(
+      (resource) => resource.Type === "AWS::CloudFront::Distribution",
+    );
+    const config = distribution?.Properties?.DistributionConfig as {
+      DefaultCacheBehavior: Record<string, unknown>;
+    };
+    config.DefaultCacheBehavior.CachePolicyId = "00000000-0000-0000-0000-000000000000";
+    expect(() => deriveTopology(backend, frontend)).toThrow(/cache policy 00000000-.* twin does not know/);
+  });
+
   it("refuses a phase it cannot stand in for, saying what is missing", () => {
     const phase2 = synth(2);
     expect(() =>

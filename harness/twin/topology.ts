@@ -22,6 +22,31 @@ export interface TwinNetwork {
   readonly subnets: readonly TwinSubnet[];
 }
 
+/** TTLs (seconds) of a cache behaviour: what the edge does with the origin's Cache-Control. */
+export interface CacheTtls {
+  readonly policy: string;
+  readonly minTtl: number;
+  readonly defaultTtl: number;
+  readonly maxTtl: number;
+}
+
+/** CloudFront's managed cache policies, by id, with their published TTLs (no query strings, headers or cookies in the key). */
+export const MANAGED_CACHE_POLICIES: Readonly<Record<string, CacheTtls>> = {
+  "658327ea-f89d-4fab-a63d-7e88639e58f6": {
+    policy: "CachingOptimized",
+    minTtl: 1,
+    defaultTtl: 86_400,
+    maxTtl: 31_536_000,
+  },
+  "b2884449-e4de-46a7-ac36-70bc7f1ddd6d": {
+    policy: "CachingOptimizedForUncompressedObjects",
+    minTtl: 1,
+    defaultTtl: 86_400,
+    maxTtl: 31_536_000,
+  },
+  "4135ea2d-6df8-44a3-9df3-4b5a84be39ad": { policy: "CachingDisabled", minTtl: 0, defaultTtl: 0, maxTtl: 0 },
+};
+
 export interface ErrorResponse {
   readonly errorCode: number;
   readonly responseCode: number | undefined;
@@ -54,6 +79,11 @@ export interface Topology {
     readonly defaultRootObject: string | undefined;
     readonly viewerProtocolPolicy: string;
     readonly errorResponses: readonly ErrorResponse[];
+    readonly cache: CacheTtls;
+    /** Whether the edge compresses (gzip, br) what it serves. */
+    readonly compress: boolean;
+    /** The lowest TLS version viewers may use, from the viewer certificate's security policy. */
+    readonly minimumTlsVersion: "TLSv1.2" | "TLSv1.3";
   };
 }
 
@@ -113,6 +143,51 @@ function masterUsername(resources: Resources, database: TemplateResource): strin
   return username;
 }
 
+/** The cache behaviour's TTLs: a managed policy by id, a CachePolicy resource in the template, or legacy TTLs. */
+function cacheTtls(resources: Resources, behavior: Record<string, unknown>): CacheTtls {
+  const policyId = behavior.CachePolicyId;
+  if (typeof policyId === "string") {
+    const managed = MANAGED_CACHE_POLICIES[policyId];
+    if (!managed)
+      throw new HarnessError(
+        `the distribution uses cache policy ${policyId}, which the twin does not know`,
+        "add its TTLs to MANAGED_CACHE_POLICIES in harness/twin/topology.ts",
+      );
+    return managed;
+  }
+  const ref = refOf(policyId);
+  if (ref !== undefined) {
+    const config = resources[ref]?.Properties?.CachePolicyConfig as Record<string, unknown> | undefined;
+    if (!config) throw new HarnessError(`the distribution's cache policy ${ref} is not in the template`);
+    return {
+      policy: String(config.Name ?? ref),
+      minTtl: Number(config.MinTTL),
+      defaultTtl: Number(config.DefaultTTL),
+      maxTtl: Number(config.MaxTTL),
+    };
+  }
+  // Legacy cache settings on the behaviour itself, with CloudFront's defaults.
+  return {
+    policy: "legacy",
+    minTtl: Number(behavior.MinTTL ?? 0),
+    defaultTtl: Number(behavior.DefaultTTL ?? 86_400),
+    maxTtl: Number(behavior.MaxTTL ?? 31_536_000),
+  };
+}
+
+/** The lowest TLS version of a CloudFront security policy such as TLSv1.2_2021 (older policies are refused). */
+function minimumTlsVersion(config: Record<string, unknown>): "TLSv1.2" | "TLSv1.3" {
+  const policy = String(
+    (config.ViewerCertificate as Record<string, unknown> | undefined)?.MinimumProtocolVersion,
+  );
+  if (policy.startsWith("TLSv1.2")) return "TLSv1.2";
+  if (policy.startsWith("TLSv1.3")) return "TLSv1.3";
+  throw new HarnessError(
+    `the distribution allows viewers ${policy}; the twin's edge serves TLS 1.2 and later only`,
+    "set minimumProtocolVersion to TLS_V1_2_2021 (the seed requires TLS 1.2+)",
+  );
+}
+
 /** Derives the twin's topology from the backend and frontend templates, as synthesized. */
 export function deriveTopology(backend: Template, frontend: Template): Topology {
   const [databaseId, database] = only(backend.Resources, "AWS::RDS::DBInstance", "the database stand-in");
@@ -158,6 +233,9 @@ export function deriveTopology(backend: Template, frontend: Template): Topology 
       aliases: (config.Aliases as string[] | undefined) ?? [],
       defaultRootObject: config.DefaultRootObject as string | undefined,
       viewerProtocolPolicy: String(behavior.ViewerProtocolPolicy),
+      cache: cacheTtls(frontend.Resources, behavior),
+      compress: behavior.Compress === true,
+      minimumTlsVersion: minimumTlsVersion(config),
       errorResponses: ((config.CustomErrorResponses as Record<string, unknown>[] | undefined) ?? []).map(
         (response) => ({
           errorCode: Number(response.ErrorCode),

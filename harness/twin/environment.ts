@@ -1,0 +1,538 @@
+import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { StartedTestContainer } from "testcontainers";
+import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
+import { readStacks, type StackArtifact } from "../cdk/cloud-assembly.ts";
+import { deployToEmulator } from "../cdk/emulator-deploy.ts";
+import { emulatorClients } from "../cdk/emulator-clients.ts";
+import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
+import type { HarnessConfig } from "../config.ts";
+import { ApiProxyContainer } from "../containers/api-proxy-container.ts";
+import { AppContainer, PROCESS_EXITED } from "../containers/app-container.ts";
+import { DatabaseContainer } from "../containers/database-container.ts";
+import { EmulatorContainer, emulatorResourceTypes } from "../containers/emulator-container.ts";
+import { LogTail } from "../containers/log-tail.ts";
+import { ProbeWait } from "../containers/probe-wait.ts";
+import { bundleEdgeServer, EdgeContainer } from "../edge/edge-container.ts";
+import { ensureEngine } from "../engine/docker-engine.ts";
+import { testcontainersEnv } from "../engine/testcontainers-env.ts";
+import { HarnessError, InterruptedError } from "../errors.ts";
+import { checkSpringBootJar } from "../fixtures/jar-check.ts";
+import { buildReferenceJar, FixtureBuildError } from "../fixtures/backend-jar.ts";
+import { buildReferenceWeb, checkWebDist } from "../fixtures/web-dist.ts";
+import { ImageResolver } from "../images/image-resolver.ts";
+import { LABEL_OWNER, removeLabelled } from "../support/cleanup.ts";
+import { formatMs, say } from "../support/progress.ts";
+import { run } from "../support/run.ts";
+import { createLocalCa, issueCertificate } from "../tls/local-ca.ts";
+import { assertEntryPointsFree, entryPoints, type EntryPoints } from "./entry-points.ts";
+import { missingKeyStatus, publishWebDist, resolveTwinNames } from "./names.ts";
+import { readServiceUnit } from "./systemd-unit.ts";
+import { deriveTopology, type Topology } from "./topology.ts";
+import { twinHttpsGet } from "./twin-client.ts";
+
+/** Label naming the twin component a container stands in for (emulator, database, app, proxy, edge). */
+export const LABEL_COMPONENT = "io.threadcast.harness.component";
+export const COMPONENT_NAMES = ["emulator", "database", "app", "proxy", "edge"] as const;
+export type TwinComponent = (typeof COMPONENT_NAMES)[number];
+
+/** A running twin, as env:up leaves it and env:status reads it back. Holds no secret. */
+export interface Environment {
+  readonly name: string;
+  /** The label value on everything of this environment. */
+  readonly owner: string;
+  readonly dir: string;
+  /** The environment's CA certificate: trust it (only it) to reach the twin over TLS. */
+  readonly caFile: string;
+  readonly urls: {
+    readonly site: string;
+    readonly www: string;
+    readonly api: string;
+    readonly ws: string;
+  };
+  /** Host name -> loopback address, from the Route 53 records deployed to the emulator. */
+  readonly hosts: Readonly<Record<string, string>>;
+  readonly hostsVia: Readonly<Record<string, string>>;
+  readonly entryPoints: EntryPoints;
+  readonly networks: { readonly public: string; readonly private: string };
+  readonly containers: Readonly<Record<TwinComponent, string>>;
+  readonly emulator: { readonly endpoint: string; readonly hostedZoneId: string };
+  readonly database: {
+    readonly host: string;
+    readonly port: number;
+    readonly name: string;
+    readonly user: string;
+    /** Where the password lives: the secret deployed to the emulator (read it from there, never from here). */
+    readonly secretArn: string;
+    readonly secretRegion: string;
+  };
+  readonly bucket: string;
+  readonly topology: Topology;
+  readonly startedAt: string;
+  readonly timingsMs: Readonly<Record<string, number>>;
+}
+
+export interface StartOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface StartResult {
+  readonly environment: Environment;
+  /** True when the environment was already up and env:up reused it. */
+  readonly reused: boolean;
+}
+
+export class EnvironmentError extends HarnessError {}
+
+const envDir = (config: HarnessConfig, name: string) => join(config.stateDir, "envs", name);
+const stateFile = (config: HarnessConfig, name: string) => join(envDir(config, name), "environment.json");
+export const ownerOf = (name: string) => `env-${name}`;
+
+/** The environment's saved description, or undefined when it was never brought up (or was taken down). */
+export function readEnvironment(config: HarnessConfig, name = config.envName): Environment | undefined {
+  const file = stateFile(config, name);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Environment) : undefined;
+}
+
+/** Running state of each labelled container of an environment: component -> "running" | "exited" | .... */
+export async function containerStates(name: string): Promise<Record<string, string>> {
+  const listed = await run("docker", [
+    "ps",
+    "-a",
+    "--filter",
+    `label=${LABEL_OWNER}=${ownerOf(name)}`,
+    "--format",
+    `{{.Label "${LABEL_COMPONENT}"}} {{.State}}`,
+  ]);
+  return Object.fromEntries(
+    listed.stdout
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => line.split(" ") as [string, string]),
+  );
+}
+
+/** Removes every container, network and volume of the environment, and its directory (CA, keys, state). */
+export async function stopEnvironment(config: HarnessConfig, name = config.envName): Promise<string[]> {
+  const leftovers = await removeLabelled(LABEL_OWNER, ownerOf(name));
+  if (leftovers.length === 0) rmSync(envDir(config, name), { recursive: true, force: true });
+  return leftovers;
+}
+
+/** Marks a promise awaited later as handled now, so its failure surfaces where it is awaited, not as a crash. */
+function background<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** Times each step, prints it as `[component] what: X s`, and keeps the figures for the notes. */
+class Progress {
+  readonly timings: Record<string, number> = {};
+  private readonly started = performance.now();
+
+  constructor(private readonly signal: AbortSignal | undefined) {}
+
+  async step<T>(component: string, what: string, work: () => Promise<T>): Promise<T> {
+    if (this.signal?.aborted) throw this.signal.reason;
+    const started = performance.now();
+    const result = await work();
+    const ms = performance.now() - started;
+    this.timings[`${component}: ${what}`] = Math.round(ms);
+    say(`[${component}] ${what}: ${formatMs(ms)} (at ${formatMs(performance.now() - this.started)})`);
+    if (this.signal?.aborted) throw this.signal.reason;
+    return result;
+  }
+
+  total(): number {
+    return Math.round(performance.now() - this.started);
+  }
+}
+
+/**
+ * Brings the twin up (or reuses it when it is already up): the CDK stacks deployed to LocalStack, and
+ * PostgreSQL, the Spring Boot jar, the instance's nginx and the CloudFront-like edge as containers,
+ * reachable by their real names over TLS from this machine. Anything that fails or is interrupted
+ * removes what this call started; an environment that was already up is never touched.
+ */
+export async function startEnvironment(
+  config: HarnessConfig,
+  options: StartOptions = {},
+): Promise<StartResult> {
+  const name = config.envName;
+  Object.assign(process.env, testcontainersEnv());
+  await ensureEngine(config, options.signal);
+
+  const existing = readEnvironment(config, name);
+  const states = await containerStates(name);
+  const running = COMPONENT_NAMES.filter((component) => states[component] === "running");
+  if (existing && running.length === COMPONENT_NAMES.length) return { environment: existing, reused: true };
+  if (existing || Object.keys(states).length > 0) {
+    const broken = COMPONENT_NAMES.filter((component) => states[component] !== "running");
+    throw new EnvironmentError(
+      `environment "${name}" is partly up (not running: ${broken.join(", ")})`,
+      `take it down first: HARNESS_ENV=${name} npm run env:down (or look first: npm run env:logs -- ${broken[0] ?? "app"})`,
+    );
+  }
+
+  // Bad input is refused before anything starts.
+  if (config.appJar) checkSpringBootJar(config.appJar);
+  if (config.webDist) checkWebDist(config.webDist);
+  const entries = entryPoints(name);
+  await assertEntryPointsFree(name, entries);
+
+  const owner = ownerOf(name);
+  const dir = envDir(config, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Ctrl-C: remove what exists now, so the steps in flight fail fast; the catch below removes the rest.
+  const onAbort = () => void removeLabelled(LABEL_OWNER, owner);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const environment = await bringUp(config, name, owner, dir, entries, options.signal);
+    writeFileSync(stateFile(config, name), `${JSON.stringify(environment, null, 2)}\n`);
+    return { environment, reused: false };
+  } catch (error) {
+    say(`[${name}] start-up failed: removing what it started`);
+    await stopEnvironment(config, name);
+    throw options.signal?.aborted && !(error instanceof InterruptedError) ? options.signal.reason : error;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function createNetwork(owner: string, name: string, internal: boolean): Promise<string> {
+  const result = await run("docker", [
+    "network",
+    "create",
+    ...(internal ? ["--internal"] : []),
+    "--label",
+    `${LABEL_OWNER}=${owner}`,
+    name,
+  ]);
+  if (result.code !== 0) throw new EnvironmentError(`cannot create network ${name}: ${result.stderr.trim()}`);
+  return name;
+}
+
+function stacksByOutput(stacks: readonly StackArtifact[], outputs: Record<string, Record<string, string>>) {
+  const withOutput = (output: string) => {
+    const stack = stacks.find((candidate) => outputs[candidate.stackName]?.[output] !== undefined);
+    if (!stack) throw new EnvironmentError(`no deployed stack has the output ${output}`);
+    return { stack, outputs: outputs[stack.stackName] as Record<string, string> };
+  };
+  return { backend: withOutput("DatabaseSecretArn"), frontend: withOutput("WebBucketName") };
+}
+
+async function bringUp(
+  config: HarnessConfig,
+  name: string,
+  owner: string,
+  dir: string,
+  entries: EntryPoints,
+  signal: AbortSignal | undefined,
+): Promise<Environment> {
+  const progress = new Progress(signal);
+  const labels = (component: TwinComponent) => ({ [LABEL_OWNER]: owner, [LABEL_COMPONENT]: component });
+  const containerName = (component: TwinComponent) => `tc-${name}-${component}`;
+  const resolver = new ImageResolver(config, { signal });
+  const image = (component: Parameters<ImageResolver["resolve"]>[0]) =>
+    resolver.resolve(component).then((resolved) => resolved.reference);
+
+  // Independent work first, all at once: images, the jar and web builds, the CA, networks, the edge bundle.
+  const networks = background(
+    progress.step("networks", "public + internal private", async () => ({
+      public: await createNetwork(owner, `tc-${name}-public`, false),
+      private: await createNetwork(owner, `tc-${name}-private`, true),
+    })),
+  );
+  const jar = background(
+    progress.step("app", config.appJar ? "jar checked" : "reference jar", async () =>
+      config.appJar
+        ? config.appJar
+        : (await buildReferenceJar(config, await image("postgres"), owner, signal)).path,
+    ),
+  );
+  const web = background(
+    progress.step("edge", config.webDist ? "web dist checked" : "reference web build", async () =>
+      config.webDist ? config.webDist : (await buildReferenceWeb(config, signal)).dir,
+    ),
+  );
+  const ca = background(
+    progress.step("tls", "local CA", () => createLocalCa(join(dir, "ca"), `ThreadCast twin CA (${name})`)),
+  );
+  const bundle = background(progress.step("edge", "edge server bundle", () => bundleEdgeServer(dir)));
+  const images = background(progress.step("images", "all images", () => resolver.resolveAll()));
+
+  // The emulator, then the stacks deployed to it: everything else is derived from what they produce.
+  const emulator = await progress.step("emulator", "LocalStack started", async () =>
+    new EmulatorContainer(await image("localstack"), owner, config.localstackAuthToken)
+      .withLabels(labels("emulator"))
+      .withName(containerName("emulator"))
+      .onNetwork((await networks).public, "aws.twin.internal")
+      .start(),
+  );
+  const endpoint = emulator.getConnectionUri();
+  const deployment = await progress.step("emulator", "stacks deployed", async () =>
+    deployToEmulator({
+      endpoint,
+      emulatorTypes: await emulatorResourceTypes(emulator),
+      workDir: join(dir, "infra"),
+      phase: 1,
+      operatorCidr: config.operatorCidr,
+      signal,
+    }),
+  );
+  const stacks = readStacks(join(dir, "infra", "cdk.out"));
+  const { backend, frontend } = stacksByOutput(
+    stacks,
+    deployment.outputs as Record<string, Record<string, string>>,
+  );
+  const topology = deriveTopology(backend.stack.template, frontend.stack.template);
+  const backendClients = emulatorClients(endpoint, backend.stack.region);
+  const frontendClients = emulatorClients(endpoint, frontend.stack.region);
+  const secret = async (arn: string) => {
+    const value = await backendClients.secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+    if (!value.SecretString) throw new EnvironmentError(`the secret ${arn} in the emulator has no value`);
+    return value.SecretString;
+  };
+  const databaseSecret = JSON.parse(await secret(backend.outputs.DatabaseSecretArn as string)) as {
+    username: string;
+    password: string;
+  };
+  const jwtSecret = await secret(backend.outputs.JwtSecretArn as string);
+  const siteNames = (frontend.outputs.SiteDomainNames ?? "").split(",").filter((host) => host !== "");
+  const apiName = backend.outputs.ApiDomainName as string;
+  const [twinCa, net, resolved] = await Promise.all([ca, networks, images]);
+
+  // The API path: database -> app (the instance) -> its nginx.
+  const apiPath = background(
+    (async () => {
+      const database = await progress.step(
+        "database",
+        `PostgreSQL ${topology.database.majorVersion} ready`,
+        () =>
+          new DatabaseContainer(resolved.postgres.reference, owner)
+            .isolatedOn(net.private, TWIN_HOSTS.database)
+            .withLabels(labels("database"))
+            .withName(containerName("database"))
+            .withDatabase(backend.outputs.DatabaseName ?? topology.database.databaseName)
+            .withUsername(databaseSecret.username)
+            .withPassword(databaseSecret.password)
+            .start(),
+      );
+      const apiCertificate = await issueCertificate(twinCa, [apiName], join(dir, "certs"), "api");
+      const app = await progress.step("app", "Spring Boot healthy", async () =>
+        startApp(config, await jar, resolved.jre.reference, {
+          owner,
+          labels: labels("app"),
+          name: containerName("app"),
+          topology,
+          networks: net,
+          address: entries.api.address,
+          environment: {
+            DB_HOST: backend.outputs.DatabaseEndpoint ?? TWIN_HOSTS.database,
+            DB_PORT: "5432",
+            DB_NAME: backend.outputs.DatabaseName ?? topology.database.databaseName,
+            DB_USERNAME: databaseSecret.username,
+            DB_PASSWORD: databaseSecret.password,
+            JWT_SECRET: jwtSecret,
+          },
+        }),
+      );
+      const proxy = await progress.step("proxy", `nginx TLS for ${apiName}`, () =>
+        new ApiProxyContainer(
+          resolved.nginx.reference,
+          app.getId(),
+          INSTANCE_FILE_PATHS.nginxConf,
+          apiCertificate,
+          owner,
+        )
+          .withLabels(labels("proxy"))
+          .withName(containerName("proxy"))
+          .start(),
+      );
+      return { database, app, proxy };
+    })(),
+  );
+
+  // The frontend path: the web build published to the bucket, then the edge in front of it.
+  const edgePath = background(
+    (async () => {
+      const bucket = frontend.outputs.WebBucketName as string;
+      const files = await progress.step("edge", "web build published to S3", async () =>
+        publishWebDist(frontendClients.s3, bucket, await web),
+      );
+      say(`[edge] ${files} files in s3://${bucket}`);
+      const certificate = await issueCertificate(twinCa, siteNames, join(dir, "certs"), "site");
+      const edge = await progress.step("edge", `CloudFront stand-in for ${siteNames.join(", ")}`, async () =>
+        new EdgeContainer({
+          image: resolved.edge.reference,
+          owner,
+          bundle: await bundle,
+          config: {
+            distributionId: frontend.outputs.DistributionId as string,
+            domainName: frontend.outputs.DistributionDomainName ?? TWIN_HOSTS.edge,
+            aliases: topology.edge.aliases,
+            defaultRootObject: topology.edge.defaultRootObject,
+            viewerProtocolPolicy: topology.edge.viewerProtocolPolicy,
+            errorResponses: topology.edge.errorResponses,
+            cache: topology.edge.cache,
+            compress: topology.edge.compress,
+            minimumTlsVersion: topology.edge.minimumTlsVersion,
+            origin: {
+              endpoint: "http://aws.twin.internal:4566",
+              bucket,
+              region: frontend.stack.region,
+              missingKeyStatus: await missingKeyStatus(frontendClients.s3, bucket),
+            },
+          },
+          certificate,
+          network: net.public,
+          alias: TWIN_HOSTS.edge,
+          address: entries.edge.address,
+          workDir: dir,
+        })
+          .withLabels(labels("edge"))
+          .withName(containerName("edge"))
+          .start(),
+      );
+      return { bucket, edge };
+    })(),
+  );
+
+  const [api, site] = await Promise.all([apiPath, edgePath]);
+  const names = await progress.step("names", "Route 53 records mapped to entry points", () =>
+    resolveTwinNames(
+      frontendClients.route53,
+      deployment.hostedZoneId,
+      {
+        distributionDomain: frontend.outputs.DistributionDomainName ?? TWIN_HOSTS.edge,
+        elasticIp: backend.outputs.ApiPublicIp as string,
+      },
+      entries,
+      [...siteNames, apiName],
+    ),
+  );
+  writeFileSync(
+    join(dir, "hosts"),
+    `# ThreadCast twin "${name}": add to /etc/hosts to reach it by name (remove when it is down)\n${Object.entries(
+      names.hosts,
+    )
+      .map(([host, address]) => `${address} ${host}`)
+      .join("\n")}\n`,
+  );
+  const environment: Environment = {
+    name,
+    owner,
+    dir,
+    caFile: twinCa.certFile,
+    urls: {
+      site: `https://${siteNames[0]}/`,
+      www: `https://${siteNames[1] ?? siteNames[0]}/`,
+      api: `https://${apiName}/api`,
+      ws: `wss://${apiName}/ws`,
+    },
+    hosts: names.hosts,
+    hostsVia: names.via,
+    entryPoints: entries,
+    networks: net,
+    containers: {
+      emulator: emulator.getId(),
+      database: api.database.getId(),
+      app: api.app.getId(),
+      proxy: api.proxy.getId(),
+      edge: site.edge.getId(),
+    },
+    emulator: { endpoint, hostedZoneId: deployment.hostedZoneId },
+    database: {
+      host: TWIN_HOSTS.database,
+      port: 5432,
+      name: backend.outputs.DatabaseName ?? topology.database.databaseName,
+      user: databaseSecret.username,
+      secretArn: backend.outputs.DatabaseSecretArn as string,
+      secretRegion: backend.stack.region,
+    },
+    bucket: site.bucket,
+    topology,
+    startedAt: new Date().toISOString(),
+    timingsMs: {},
+  };
+  // The end-to-end check: both names answer over TLS, verified against this environment's CA only.
+  await progress.step("twin", "https checks through the names", async () => {
+    for (const url of [`${environment.urls.api}/health`, environment.urls.site]) {
+      const answer = await twinHttpsGet(environment, url);
+      if (answer.status !== 200)
+        throw new EnvironmentError(
+          `${url} answered ${answer.status} at the end of start-up: ${answer.body.slice(0, 300)}`,
+        );
+    }
+  });
+  return { ...environment, timingsMs: { ...progress.timings, total: progress.total() } };
+}
+
+interface AppStart {
+  readonly owner: string;
+  readonly labels: Record<string, string>;
+  readonly name: string;
+  readonly topology: Topology;
+  readonly networks: { readonly public: string; readonly private: string };
+  readonly address: string;
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * Starts the instance stand-in and waits for /api/health on its 8080 entry point. A process that exits
+ * before it is healthy (a jar that cannot start) or a health check that never passes fails with the
+ * app's last log lines.
+ */
+async function startApp(
+  config: HarnessConfig,
+  jarPath: string,
+  image: string,
+  start: AppStart,
+): Promise<StartedTestContainer> {
+  const healthUrl = `http://${start.address}:8080/api/health`;
+  const logs = new LogTail();
+  const ready = new ProbeWait(async (timeoutMs) => {
+    const exited = logs.watch(PROCESS_EXITED);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let last: string;
+      if (exited()) throw appFailure(`the app's process exited before it became healthy`, logs);
+      try {
+        const response = await fetch(healthUrl, { signal: AbortSignal.timeout(2_000) });
+        if (response.status === 200) return;
+        last = `HTTP ${response.status}`;
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      if (Date.now() > deadline)
+        throw appFailure(
+          `the app did not become healthy within ${formatMs(timeoutMs)} (${healthUrl}: ${last})`,
+          logs,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  });
+  const container = new AppContainer({
+    logs,
+    image,
+    jarPath,
+    unit: readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit),
+    environment: start.environment,
+    cpus: start.topology.api.cpus,
+    memoryGiB: start.topology.api.memoryGiB,
+    owner: start.owner,
+    networks: [{ name: start.networks.public }, { name: start.networks.private }],
+    entry: { address: start.address, ready },
+    startupTimeoutMs: config.appStartTimeoutMs,
+  });
+  return container.withLabels(start.labels).withName(start.name).start();
+}
+
+function appFailure(message: string, logs: LogTail): FixtureBuildError {
+  return new FixtureBuildError(
+    `${message}; its last log lines:\n${logs.last(25) || "(nothing logged)"}`,
+    "run the jar locally with the same environment to see why (npm run env:logs -- app shows the same log while it runs)",
+  );
+}
