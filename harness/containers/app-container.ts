@@ -13,7 +13,14 @@ import { bindPublishedPortsToLoopback } from "./loopback.ts";
  * The pause is the unit's RestartSec, which is behaviour being reproduced, not a wait for readiness.
  */
 export const SUPERVISOR = `
-restart="$1"; delay="$2"; shift 2
+restart="$1"; delay="$2"; envfile="$3"; shift 3
+# EnvironmentFile=: KEY=VALUE lines, taken literally (no shell expansion), comments and blanks skipped.
+if [ -n "$envfile" ]; then
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in ''|'#'*|';'*) continue ;; esac
+    export "\${line%%=*}=\${line#*=}"
+  done < "$envfile"
+fi
 child=0
 trap 'stopping=1; [ "$child" -ne 0 ] && kill -TERM "$child"; wait "$child"; exit 0' TERM INT
 while :; do
@@ -28,11 +35,27 @@ while :; do
 done
 `;
 
+/** The unit's EnvironmentFile as the instance's user data writes it: one KEY=VALUE per line, unquoted. */
+export function environmentFileContent(environment: Readonly<Record<string, string>>): string {
+  for (const [key, value] of Object.entries(environment)) {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(key) || value.includes("\n"))
+      throw new Error(`cannot write ${key} to an EnvironmentFile (a name or a value it cannot hold)`);
+  }
+  return Object.entries(environment)
+    .map(([key, value]) => `${key}=${value}`)
+    .join("\n")
+    .concat("\n");
+}
+
 export interface AppContainerOptions {
   readonly image: string;
   readonly jarPath: string;
   readonly unit: ServiceUnit;
-  /** What the unit's EnvironmentFile holds: DB_*, JWT_SECRET. */
+  /**
+   * What the unit's EnvironmentFile holds (DB_*, JWT_SECRET): written to that path in the container,
+   * readable by its owner only, and read by the supervisor as systemd reads it; never in the container's
+   * configuration, where `docker inspect` would show it.
+   */
   readonly environment: Readonly<Record<string, string>>;
   readonly cpus: number;
   readonly memoryGiB: number;
@@ -74,9 +97,13 @@ export class AppContainer extends GenericContainer {
     this.withNetworkMode(primary.name).withNetworkAliases(...(primary.aliases ?? []));
     const jarInUnit = options.unit.execStart.find((arg) => arg.endsWith(".jar"));
     if (!jarInUnit) throw new Error("the unit's ExecStart runs no jar");
+    const envFile = options.unit.environmentFile;
+    if (!envFile) throw new Error("the unit has no EnvironmentFile for the app's settings");
     this.withLabels({ [LABEL_OWNER]: options.owner })
       .withCopyFilesToContainer([{ source: options.jarPath, target: jarInUnit }])
-      .withEnvironment({ ...options.environment })
+      .withCopyContentToContainer([
+        { content: environmentFileContent(options.environment), target: envFile, mode: 0o600 },
+      ])
       .withResourcesQuota({ memory: options.memoryGiB, cpu: options.cpus })
       .withEntrypoint([
         "sh",
@@ -85,6 +112,7 @@ export class AppContainer extends GenericContainer {
         "supervisor",
         options.unit.restart,
         String(options.unit.restartSec),
+        envFile,
       ])
       .withCommand([...options.unit.execStart])
       .withLogConsumer(this.logs.consume)

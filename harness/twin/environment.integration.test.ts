@@ -163,10 +163,15 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
     await expect(twinHttpsGet(twin, "https://example.com/")).rejects.toThrow(/not a name of the twin/);
   });
 
-  it("sizes the app like t3.micro and keeps the database on the internal network with no port", async () => {
-    const app = (await inspect(twin.containers.app)) as { HostConfig: { Memory: number; NanoCpus: number } };
+  it("sizes the app like t3.micro, keeps its secrets out of its configuration, and the database on the internal network with no port", async () => {
+    const app = (await inspect(twin.containers.app)) as {
+      HostConfig: { Memory: number; NanoCpus: number };
+      Config: { Env: string[] };
+    };
     expect(app.HostConfig.Memory).toBe(1024 ** 3);
     expect(app.HostConfig.NanoCpus).toBe(2e9);
+    // The secrets are in the unit's EnvironmentFile inside the container, not in its configuration.
+    expect(app.Config.Env.filter((entry) => /^(DB_PASSWORD|JWT_SECRET)=/.test(entry))).toEqual([]);
     const database = (await inspect(twin.containers.database)) as {
       NetworkSettings: { Networks: Record<string, unknown>; Ports: Record<string, unknown> };
     };
