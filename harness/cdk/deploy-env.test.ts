@@ -33,10 +33,20 @@ describe("emulatorDeployEnv", () => {
     expect(JSON.stringify(env)).not.toMatch(/AKIAREALKEY|real-secret|111111111111/);
   });
 
-  it.each(["https://cloudformation.ap-northeast-2.amazonaws.com", "http://10.0.0.5:4566", "not a url"])(
-    "refuses a non-loopback endpoint: %s",
+  it.each([
+    "https://cloudformation.ap-northeast-2.amazonaws.com",
+    "http://10.0.0.5:4566",
+    "http://aws.twin.internal.example.com:4566",
+    "http://127.0.0.1.nip.io:4566",
+    "not a url",
+  ])("refuses a non-loopback endpoint: %s", (endpoint) => {
+    expect(() => emulatorDeployEnv(endpoint, "us-east-1", HOST)).toThrow(/refusing to deploy|is not a URL/);
+  });
+
+  it.each(["http://127.88.93.3:4566", "http://localhost:4566", "http://aws.twin.internal:4566"])(
+    "accepts the emulator on loopback or on the twin's own network: %s",
     (endpoint) => {
-      expect(() => emulatorDeployEnv(endpoint, "us-east-1", HOST)).toThrow(/refusing to deploy|is not a URL/);
+      expect(emulatorDeployEnv(endpoint, "us-east-1", HOST).AWS_ENDPOINT_URL).toBe(endpoint);
     },
   );
 });

@@ -22,10 +22,13 @@ function requireLoopback(endpoint: string): void {
   } catch {
     throw new ConfigError(`emulator endpoint ${endpoint} is not a URL`);
   }
-  if (!["127.0.0.1", "localhost", "[::1]"].includes(host)) {
+  // Loopback (the emulator's published gateway), or the emulator's name on the twin's own network when
+  // the deploy runs inside the twin (docker-compose's setup service): never anything else.
+  const loopback = ["localhost", "[::1]"].includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+  if (!loopback && !host.endsWith(".twin.internal")) {
     throw new ConfigError(
       `refusing to deploy to ${endpoint}: the emulator must be on this machine's loopback address`,
-      "deployments from the harness go to the LocalStack container it started, published on 127.0.0.1",
+      "deployments from the harness go to the LocalStack container it started, published on a 127.x address",
     );
   }
 }

@@ -1,4 +1,7 @@
 import { LocalstackContainer, type StartedLocalStackContainer } from "@testcontainers/localstack";
+
+/** LocalStack's gateway port, inside the container and on the entry-point address alike. */
+export const LOCALSTACK_PORT = 4566;
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import { detachFromDefaultBridge } from "./default-bridge.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
@@ -17,6 +20,16 @@ export class EmulatorContainer extends LocalstackContainer {
   }
 
   private onTwinNetwork = false;
+  private address = "127.0.0.1";
+
+  /** Publishes the gateway on a loopback entry-point address with its own port number (4566). */
+  publishedOn(address: string): this {
+    this.address = address;
+    this.exposedPorts = [];
+    this.createOpts.ExposedPorts = {};
+    this.hostConfig.PortBindings = {};
+    return this.withExposedPorts({ container: LOCALSTACK_PORT, host: LOCALSTACK_PORT });
+  }
 
   /**
    * Places the emulator on the twin's public network only, as `alias` (AWS's endpoints as the twin's
@@ -29,7 +42,7 @@ export class EmulatorContainer extends LocalstackContainer {
 
   protected override async beforeContainerCreated(): Promise<void> {
     await super.beforeContainerCreated();
-    bindPublishedPortsToLoopback(this.hostConfig);
+    bindPublishedPortsToLoopback(this.hostConfig, this.address);
   }
 
   protected override async containerCreated(containerId: string): Promise<void> {
@@ -37,19 +50,24 @@ export class EmulatorContainer extends LocalstackContainer {
   }
 }
 
-/** The CloudFormation resource types the running emulator implements (lower-case), read from its plugins. */
-export async function emulatorResourceTypes(emulator: StartedLocalStackContainer): Promise<Set<string>> {
-  const listed = await emulator.exec([
-    "python",
-    "-c",
-    "from importlib.metadata import entry_points\nfor e in entry_points(group='localstack.cloudformation.resource_providers'): print(e.name)",
-  ]);
-  if (listed.exitCode !== 0)
-    throw new Error(`cannot list the emulator's CloudFormation types: ${listed.output}`);
+/** Python run inside the emulator: prints the CloudFormation resource types its plugins implement. */
+export const LIST_RESOURCE_TYPES_PY =
+  "from importlib.metadata import entry_points\nfor e in entry_points(group='localstack.cloudformation.resource_providers'): print(e.name)";
+
+/** The resource types (lower-case) in what {@link LIST_RESOURCE_TYPES_PY} printed. */
+export function parseResourceTypes(output: string): Set<string> {
   return new Set(
-    listed.output
+    output
       .split("\n")
       .map((line) => line.trim().toLowerCase())
       .filter((line) => line.startsWith("aws::")),
   );
+}
+
+/** The CloudFormation resource types the running emulator implements (lower-case), read from its plugins. */
+export async function emulatorResourceTypes(emulator: StartedLocalStackContainer): Promise<Set<string>> {
+  const listed = await emulator.exec(["python", "-c", LIST_RESOURCE_TYPES_PY]);
+  if (listed.exitCode !== 0)
+    throw new Error(`cannot list the emulator's CloudFormation types: ${listed.output}`);
+  return parseResourceTypes(listed.output);
 }

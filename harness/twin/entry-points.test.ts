@@ -11,6 +11,7 @@ describe("entryPoints", () => {
     expect(points.api.address).toMatch(/^127\.88\.\d+\.2$/);
     expect(points.edge.ports).toEqual([80, 443]);
     expect(points.api.ports).toEqual([80, 443, 8080]);
+    expect(points.emulator).toEqual({ address: points.api.address.replace(/\.2$/, ".3"), ports: [4566] });
   });
 
   it("gives two environment names different addresses", () => {

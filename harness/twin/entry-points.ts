@@ -16,6 +16,8 @@ export interface EntryPoints {
   readonly edge: EntryPoint;
   /** The EC2 instance's Elastic IP: 80 and 443 (nginx) and 8080 (the app, open in its security group). */
   readonly api: EntryPoint;
+  /** The AWS emulator's gateway (LocalStack's 4566), for the harness, the AWS CLI and the SDKs. */
+  readonly emulator: EntryPoint;
 }
 
 /**
@@ -29,6 +31,7 @@ export function entryPoints(name: string): EntryPoints {
   return {
     edge: { address: `127.88.${octet}.1`, ports: [80, 443] },
     api: { address: `127.88.${octet}.2`, ports: [80, 443, 8080] },
+    emulator: { address: `127.88.${octet}.3`, ports: [4566] },
   };
 }
 

@@ -1,23 +1,23 @@
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StartedTestContainer } from "testcontainers";
 import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
-import { readStacks, type StackArtifact } from "../cdk/cloud-assembly.ts";
-import { deployToEmulator } from "../cdk/emulator-deploy.ts";
-import { emulatorClients } from "../cdk/emulator-clients.ts";
 import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
 import type { HarnessConfig } from "../config.ts";
 import { ApiProxyContainer } from "../containers/api-proxy-container.ts";
 import { AppContainer, PROCESS_EXITED } from "../containers/app-container.ts";
 import { DatabaseContainer } from "../containers/database-container.ts";
-import { EmulatorContainer, emulatorResourceTypes } from "../containers/emulator-container.ts";
+import {
+  EmulatorContainer,
+  emulatorResourceTypes,
+  LOCALSTACK_PORT,
+} from "../containers/emulator-container.ts";
 import { LogTail } from "../containers/log-tail.ts";
 import { ProbeWait } from "../containers/probe-wait.ts";
 import { bundleEdgeServer, EdgeContainer } from "../edge/edge-container.ts";
 import { ensureEngine } from "../engine/docker-engine.ts";
 import { testcontainersEnv } from "../engine/testcontainers-env.ts";
-import { HarnessError, InterruptedError } from "../errors.ts";
+import { InterruptedError } from "../errors.ts";
 import { checkSpringBootJar } from "../fixtures/jar-check.ts";
 import { buildReferenceJar, FixtureBuildError } from "../fixtures/backend-jar.ts";
 import { buildReferenceWeb, checkWebDist } from "../fixtures/web-dist.ts";
@@ -27,10 +27,11 @@ import { formatMs, say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
 import { createLocalCa, issueCertificate } from "../tls/local-ca.ts";
 import { assertEntryPointsFree, entryPoints, type EntryPoints } from "./entry-points.ts";
-import { missingKeyStatus, publishWebDist, resolveTwinNames } from "./names.ts";
+import { publishWebDist, resolveTwinNames } from "./names.ts";
 import { readServiceUnit } from "./systemd-unit.ts";
-import { deriveTopology, type Topology } from "./topology.ts";
+import type { Topology } from "./topology.ts";
 import { twinHttpsGet } from "./twin-client.ts";
+import { deployTwin, edgeSettings, EnvironmentError } from "./twin-setup.ts";
 
 /** Label naming the twin component a container stands in for (emulator, database, app, proxy, edge). */
 export const LABEL_COMPONENT = "io.threadcast.harness.component";
@@ -83,7 +84,7 @@ export interface StartResult {
   readonly reused: boolean;
 }
 
-export class EnvironmentError extends HarnessError {}
+export { EnvironmentError };
 
 const envDir = (config: HarnessConfig, name: string) => join(config.stateDir, "envs", name);
 const stateFile = (config: HarnessConfig, name: string) => join(envDir(config, name), "environment.json");
@@ -214,15 +215,6 @@ async function createNetwork(owner: string, name: string, internal: boolean): Pr
   return name;
 }
 
-function stacksByOutput(stacks: readonly StackArtifact[], outputs: Record<string, Record<string, string>>) {
-  const withOutput = (output: string) => {
-    const stack = stacks.find((candidate) => outputs[candidate.stackName]?.[output] !== undefined);
-    if (!stack) throw new EnvironmentError(`no deployed stack has the output ${output}`);
-    return { stack, outputs: outputs[stack.stackName] as Record<string, string> };
-  };
-  return { backend: withOutput("DatabaseSecretArn"), frontend: withOutput("WebBucketName") };
-}
-
 async function bringUp(
   config: HarnessConfig,
   name: string,
@@ -269,39 +261,20 @@ async function bringUp(
       .withLabels(labels("emulator"))
       .withName(containerName("emulator"))
       .onNetwork((await networks).public, "aws.twin.internal")
+      .publishedOn(entries.emulator.address)
       .start(),
   );
-  const endpoint = emulator.getConnectionUri();
-  const deployment = await progress.step("emulator", "stacks deployed", async () =>
-    deployToEmulator({
+  const endpoint = `http://${entries.emulator.address}:${LOCALSTACK_PORT}`;
+  const twin = await progress.step("emulator", "stacks deployed", async () =>
+    deployTwin({
       endpoint,
       emulatorTypes: await emulatorResourceTypes(emulator),
       workDir: join(dir, "infra"),
-      phase: 1,
       operatorCidr: config.operatorCidr,
       signal,
     }),
   );
-  const stacks = readStacks(join(dir, "infra", "cdk.out"));
-  const { backend, frontend } = stacksByOutput(
-    stacks,
-    deployment.outputs as Record<string, Record<string, string>>,
-  );
-  const topology = deriveTopology(backend.stack.template, frontend.stack.template);
-  const backendClients = emulatorClients(endpoint, backend.stack.region);
-  const frontendClients = emulatorClients(endpoint, frontend.stack.region);
-  const secret = async (arn: string) => {
-    const value = await backendClients.secrets.send(new GetSecretValueCommand({ SecretId: arn }));
-    if (!value.SecretString) throw new EnvironmentError(`the secret ${arn} in the emulator has no value`);
-    return value.SecretString;
-  };
-  const databaseSecret = JSON.parse(await secret(backend.outputs.DatabaseSecretArn as string)) as {
-    username: string;
-    password: string;
-  };
-  const jwtSecret = await secret(backend.outputs.JwtSecretArn as string);
-  const siteNames = (frontend.outputs.SiteDomainNames ?? "").split(",").filter((host) => host !== "");
-  const apiName = backend.outputs.ApiDomainName as string;
+  const { topology, siteNames, apiName } = twin;
   const [twinCa, net, resolved] = await Promise.all([ca, networks, images]);
 
   // The API path: database -> app (the instance) -> its nginx.
@@ -315,9 +288,9 @@ async function bringUp(
             .isolatedOn(net.private, TWIN_HOSTS.database)
             .withLabels(labels("database"))
             .withName(containerName("database"))
-            .withDatabase(backend.outputs.DatabaseName ?? topology.database.databaseName)
-            .withUsername(databaseSecret.username)
-            .withPassword(databaseSecret.password)
+            .withDatabase(twin.database.name)
+            .withUsername(twin.database.user)
+            .withPassword(twin.database.password)
             .start(),
       );
       const apiCertificate = await issueCertificate(twinCa, [apiName], join(dir, "certs"), "api");
@@ -329,14 +302,7 @@ async function bringUp(
           topology,
           networks: net,
           address: entries.api.address,
-          environment: {
-            DB_HOST: backend.outputs.DatabaseEndpoint ?? TWIN_HOSTS.database,
-            DB_PORT: "5432",
-            DB_NAME: backend.outputs.DatabaseName ?? topology.database.databaseName,
-            DB_USERNAME: databaseSecret.username,
-            DB_PASSWORD: databaseSecret.password,
-            JWT_SECRET: jwtSecret,
-          },
+          environment: twin.appEnvironment,
         }),
       );
       const proxy = await progress.step("proxy", `nginx TLS for ${apiName}`, () =>
@@ -358,9 +324,9 @@ async function bringUp(
   // The frontend path: the web build published to the bucket, then the edge in front of it.
   const edgePath = background(
     (async () => {
-      const bucket = frontend.outputs.WebBucketName as string;
+      const bucket = twin.bucket;
       const files = await progress.step("edge", "web build published to S3", async () =>
-        publishWebDist(frontendClients.s3, bucket, await web),
+        publishWebDist(twin.frontendClients.s3, bucket, await web),
       );
       say(`[edge] ${files} files in s3://${bucket}`);
       const certificate = await issueCertificate(twinCa, siteNames, join(dir, "certs"), "site");
@@ -369,23 +335,7 @@ async function bringUp(
           image: resolved.edge.reference,
           owner,
           bundle: await bundle,
-          config: {
-            distributionId: frontend.outputs.DistributionId as string,
-            domainName: frontend.outputs.DistributionDomainName ?? TWIN_HOSTS.edge,
-            aliases: topology.edge.aliases,
-            defaultRootObject: topology.edge.defaultRootObject,
-            viewerProtocolPolicy: topology.edge.viewerProtocolPolicy,
-            errorResponses: topology.edge.errorResponses,
-            cache: topology.edge.cache,
-            compress: topology.edge.compress,
-            minimumTlsVersion: topology.edge.minimumTlsVersion,
-            origin: {
-              endpoint: "http://aws.twin.internal:4566",
-              bucket,
-              region: frontend.stack.region,
-              missingKeyStatus: await missingKeyStatus(frontendClients.s3, bucket),
-            },
-          },
+          config: await edgeSettings(twin),
           certificate,
           network: net.public,
           alias: TWIN_HOSTS.edge,
@@ -403,11 +353,11 @@ async function bringUp(
   const [api, site] = await Promise.all([apiPath, edgePath]);
   const names = await progress.step("names", "Route 53 records mapped to entry points", () =>
     resolveTwinNames(
-      frontendClients.route53,
-      deployment.hostedZoneId,
+      twin.frontendClients.route53,
+      twin.deployment.hostedZoneId,
       {
-        distributionDomain: frontend.outputs.DistributionDomainName ?? TWIN_HOSTS.edge,
-        elasticIp: backend.outputs.ApiPublicIp as string,
+        distributionDomain: twin.frontend.outputs.DistributionDomainName ?? TWIN_HOSTS.edge,
+        elasticIp: twin.backend.outputs.ApiPublicIp ?? "",
       },
       entries,
       [...siteNames, apiName],
@@ -443,14 +393,14 @@ async function bringUp(
       proxy: api.proxy.getId(),
       edge: site.edge.getId(),
     },
-    emulator: { endpoint, hostedZoneId: deployment.hostedZoneId },
+    emulator: { endpoint, hostedZoneId: twin.deployment.hostedZoneId },
     database: {
       host: TWIN_HOSTS.database,
       port: 5432,
-      name: backend.outputs.DatabaseName ?? topology.database.databaseName,
-      user: databaseSecret.username,
-      secretArn: backend.outputs.DatabaseSecretArn as string,
-      secretRegion: backend.stack.region,
+      name: twin.database.name,
+      user: twin.database.user,
+      secretArn: twin.backend.outputs.DatabaseSecretArn ?? "",
+      secretRegion: twin.backend.stack.region,
     },
     bucket: site.bucket,
     topology,
