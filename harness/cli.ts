@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { loadConfig } from "./config.ts";
 import { ensureEngine } from "./engine/docker-engine.ts";
 import { HarnessError, InterruptedError } from "./errors.ts";
@@ -10,6 +12,8 @@ import { buildReferenceWeb } from "./fixtures/web-dist.ts";
 import { infraDeploy } from "./infra-deploy.ts";
 import { LABEL_OWNER, removeLabelled } from "./support/cleanup.ts";
 import { formatMs, say } from "./support/progress.ts";
+import { composeSetup } from "./twin/compose-setup.ts";
+import { COMPOSE_FILE, currentComposeDocument, renderCompose } from "./twin/compose.ts";
 import { envDown, envLogs, envStatus, envUp } from "./twin/environment-cli.ts";
 
 const USAGE = `usage: tsx harness/cli.ts <command>
@@ -23,7 +27,9 @@ const USAGE = `usage: tsx harness/cli.ts <command>
   up       bring the twin up (HARNESS_ENV names it, default "twin"; reused when already up)
   down     remove the twin's containers, networks, volumes and its CA
   status   the twin's URLs, names, CA file, containers and their memory
-  logs [component] [--follow]   a component's log: emulator, database, app, proxy, edge`;
+  logs [component] [--follow]   a component's log: emulator, database, app, proxy, edge
+  compose-write   regenerate docker-compose.yml from the harness's definitions
+  compose-setup   (inside docker-compose's setup service) deploy the stacks and write the services' files`;
 
 async function images(signal: AbortSignal, prune: boolean): Promise<void> {
   const config = loadConfig();
@@ -90,6 +96,18 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
       return envStatus();
     case "logs":
       return envLogs(argv.slice(1));
+    case "compose-write": {
+      const config = loadConfig();
+      writeFileSync(
+        join(config.repoRoot, COMPOSE_FILE),
+        await renderCompose(currentComposeDocument(config), config.repoRoot),
+      );
+      say(`wrote ${COMPOSE_FILE}`);
+      return 0;
+    }
+    case "compose-setup":
+      await composeSetup(loadConfig(), signal);
+      return 0;
     default:
       say(USAGE);
       return command === undefined || command === "help" ? 0 : 64;

@@ -43,6 +43,15 @@ describe("emulatorDeployEnv", () => {
     expect(() => emulatorDeployEnv(endpoint, "us-east-1", HOST)).toThrow(/refusing to deploy|is not a URL/);
   });
 
+  it("addresses S3 as s3.<host> inside the twin, so virtual-host bucket names reach the emulator as S3", () => {
+    expect(emulatorDeployEnv("http://aws.twin.internal:4566", "us-east-1", HOST).AWS_ENDPOINT_URL_S3).toBe(
+      "http://s3.aws.twin.internal:4566",
+    );
+    expect(emulatorDeployEnv("http://127.0.0.1:4566", "us-east-1", HOST).AWS_ENDPOINT_URL_S3).toBe(
+      "http://127.0.0.1:4566",
+    );
+  });
+
   it.each(["http://127.88.93.3:4566", "http://localhost:4566", "http://aws.twin.internal:4566"])(
     "accepts the emulator on loopback or on the twin's own network: %s",
     (endpoint) => {

@@ -34,6 +34,18 @@ function requireLoopback(endpoint: string): void {
 }
 
 /**
+ * The S3 endpoint: the emulator's own, except inside the twin, where S3 is addressed as s3.<emulator host>
+ * so that the CDK CLI's virtual-host bucket URLs (<bucket>.s3.aws.twin.internal) are ones the emulator
+ * recognizes as S3 (the twin's network gives those names to the emulator).
+ */
+export function s3Endpoint(endpoint: string): string {
+  const url = new URL(endpoint);
+  if (!url.hostname.endsWith(".twin.internal")) return endpoint;
+  url.hostname = `s3.${url.hostname}`;
+  return url.toString().replace(/\/$/, "");
+}
+
+/**
  * The complete environment of a `cdk`/`cdklocal` child process that deploys to the emulator. It is built
  * from an allowlist, never from the caller's environment as a whole: no profile, no real credentials, no
  * config file can send a request to real AWS. Every AWS endpoint is the emulator on loopback.
@@ -56,7 +68,9 @@ export function emulatorDeployEnv(
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_ENDPOINT_URL: endpoint,
-    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ENDPOINT_URL_S3: s3Endpoint(endpoint),
+    // Path-style bucket URLs: a bucket's virtual host (<bucket>.aws.twin.internal) resolves nowhere.
+    AWS_S3_FORCE_PATH_STYLE: "true",
     // No shared config or credentials file can add a profile, a role or another endpoint.
     AWS_CONFIG_FILE: "/dev/null",
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",

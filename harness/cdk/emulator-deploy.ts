@@ -88,7 +88,8 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
   const env = cdkEnv(options.endpoint);
   const cdklocalEnv = {
     ...env,
-    AWS_ENVAR_ALLOWLIST: "AWS_REGION,AWS_DEFAULT_REGION,AWS_CONFIG_FILE,AWS_SHARED_CREDENTIALS_FILE",
+    AWS_ENVAR_ALLOWLIST:
+      "AWS_REGION,AWS_DEFAULT_REGION,AWS_CONFIG_FILE,AWS_SHARED_CREDENTIALS_FILE,AWS_S3_FORCE_PATH_STYLE",
   };
   const regions = [...new Set(stacks.map((stack) => stack.region))];
   await step("bootstrap", async () => {

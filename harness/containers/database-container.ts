@@ -5,6 +5,10 @@ import { LABEL_OWNER } from "../support/cleanup.ts";
 import { detachFromDefaultBridge } from "./default-bridge.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
+/** Ready when the server accepts connections on TCP (the first-start server listens on its socket only). */
+export const DATABASE_READY_COMMAND =
+  'pg_isready --host 127.0.0.1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB"';
+
 /**
  * PostgreSQL (stands in for RDS) on the catalog's image: a password generated per container (no fixed
  * default), the port published on 127.0.0.1 only, labelled with its owner.
@@ -12,7 +16,16 @@ import { bindPublishedPortsToLoopback } from "./loopback.ts";
 export class DatabaseContainer extends PostgreSqlContainer {
   constructor(image: string, owner: string) {
     super(image);
-    this.withLabels({ [LABEL_OWNER]: owner }).withPassword(randomBytes(18).toString("base64url"));
+    // testcontainers' default health check carries the password in the container's configuration;
+    // pg_isready needs none.
+    this.withLabels({ [LABEL_OWNER]: owner })
+      .withPassword(randomBytes(18).toString("base64url"))
+      .withHealthCheck({
+        test: ["CMD-SHELL", DATABASE_READY_COMMAND],
+        interval: 250,
+        timeout: 1000,
+        retries: 1000,
+      });
   }
 
   private isolated = false;

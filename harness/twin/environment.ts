@@ -27,7 +27,7 @@ import { formatMs, say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
 import { createLocalCa, issueCertificate } from "../tls/local-ca.ts";
 import { assertEntryPointsFree, entryPoints, type EntryPoints } from "./entry-points.ts";
-import { publishWebDist, resolveTwinNames } from "./names.ts";
+import { publishWebDist, resolveTwinNames, writeHostsFile } from "./names.ts";
 import { readServiceUnit } from "./systemd-unit.ts";
 import type { Topology } from "./topology.ts";
 import { twinHttpsGet } from "./twin-client.ts";
@@ -93,7 +93,11 @@ export const ownerOf = (name: string) => `env-${name}`;
 /** The environment's saved description, or undefined when it was never brought up (or was taken down). */
 export function readEnvironment(config: HarnessConfig, name = config.envName): Environment | undefined {
   const file = stateFile(config, name);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Environment) : undefined;
+  if (!existsSync(file)) return undefined;
+  const saved = JSON.parse(readFileSync(file, "utf8")) as Environment;
+  // Paths as this machine sees them (the compose setup writes from inside a container).
+  const dir = envDir(config, name);
+  return { ...saved, dir, caFile: join(dir, "ca", "ca.crt") };
 }
 
 /** Running state of each labelled container of an environment: component -> "running" | "exited" | .... */
@@ -363,14 +367,7 @@ async function bringUp(
       [...siteNames, apiName],
     ),
   );
-  writeFileSync(
-    join(dir, "hosts"),
-    `# ThreadCast twin "${name}": add to /etc/hosts to reach it by name (remove when it is down)\n${Object.entries(
-      names.hosts,
-    )
-      .map(([host, address]) => `${address} ${host}`)
-      .join("\n")}\n`,
-  );
+  writeHostsFile(join(dir, "hosts"), name, names.hosts);
   const environment: Environment = {
     name,
     owner,

@@ -1,6 +1,6 @@
 import { GetBucketPolicyCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ListResourceRecordSetsCommand, type Route53Client } from "@aws-sdk/client-route-53";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import { HarnessError } from "../errors.ts";
 import type { EntryPoints } from "./entry-points.ts";
@@ -153,4 +153,17 @@ export async function publishWebDist(s3: S3Client, bucket: string, dir: string):
     }),
   );
   return files.length;
+}
+
+/** The names as /etc/hosts lines, for tools that take neither --resolve nor a resolver rule. */
+export function writeHostsFile(
+  path: string,
+  environment: string,
+  hosts: Readonly<Record<string, string>>,
+): void {
+  const lines = Object.entries(hosts).map(([host, address]) => `${address} ${host}`);
+  writeFileSync(
+    path,
+    `# ThreadCast twin "${environment}": add to /etc/hosts to reach it by name (remove when it is down)\n${lines.join("\n")}\n`,
+  );
 }

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
+import { loadConfig } from "../config.ts";
+import { COMPONENTS } from "../images/catalog.ts";
+import { ImageResolver } from "../images/image-resolver.ts";
+import { committedCompose, COMPOSE_ENV, currentComposeDocument, renderCompose } from "./compose.ts";
+import { entryPoints } from "./entry-points.ts";
+import { COMPONENT_NAMES } from "./environment.ts";
+
+interface Service {
+  image: string;
+  ports?: string[];
+  networks?: string[] | Record<string, { aliases?: string[] }>;
+  network_mode?: string;
+  volumes?: string[];
+  labels: Record<string, string>;
+}
+
+const config = loadConfig();
+const committed = committedCompose(config);
+const document = parse(committed) as {
+  services: Record<string, Service>;
+  networks: Record<string, { internal: boolean }>;
+};
+const networksOf = (service: Service) =>
+  Array.isArray(service.networks) ? service.networks : Object.keys(service.networks ?? {});
+
+describe("docker-compose.yml stays in step with the harness's own twin", () => {
+  it("is exactly what the harness generates today (npm run compose:write regenerates it)", async () => {
+    expect(committed, "docker-compose.yml is out of step: run npm run compose:write").toBe(
+      await renderCompose(currentComposeDocument(config), config.repoRoot),
+    );
+  });
+
+  it("has the twin's components, plus the one-shot setup that deploys the stacks", () => {
+    expect(Object.keys(document.services).sort()).toEqual([...COMPONENT_NAMES, "setup"].sort());
+  });
+
+  it("runs each component on the image env:up resolves from the same recipe", () => {
+    const resolver = new ImageResolver(config);
+    const imageOf: Record<string, string> = {
+      emulator: resolver.localTag("localstack").tag,
+      database: resolver.localTag("postgres").tag,
+      app: resolver.localTag("jre").tag,
+      proxy: resolver.localTag("nginx").tag,
+      edge: resolver.localTag("edge").tag,
+    };
+    for (const component of COMPONENT_NAMES)
+      expect(document.services[component]?.image).toBe(imageOf[component]);
+    expect(COMPONENTS.map((component) => resolver.localTag(component).tag).sort()).toEqual(
+      [...new Set(Object.values(imageOf))].sort(),
+    );
+  });
+
+  it("mirrors the subnets: the database on the internal private network only, the app on both", () => {
+    expect(document.networks).toMatchObject({ public: { internal: false }, private: { internal: true } });
+    expect(networksOf(document.services.database as Service)).toEqual(["private"]);
+    expect(networksOf(document.services.app as Service).sort()).toEqual(["private", "public"]);
+    expect(networksOf(document.services.edge as Service)).toEqual(["public"]);
+    expect(document.services.proxy?.network_mode).toBe("service:app");
+  });
+
+  it("publishes the same entry points as env:up for its environment, on loopback only", () => {
+    const points = entryPoints(COMPOSE_ENV);
+    const published = (point: { address: string; ports: readonly number[] }) =>
+      point.ports.map((port) => `${point.address}:${port}:${port}`);
+    expect(document.services.edge?.ports).toEqual(published(points.edge));
+    expect(document.services.app?.ports).toEqual(published(points.api));
+    expect(document.services.emulator?.ports).toEqual(published(points.emulator));
+    expect(document.services.database?.ports).toBeUndefined();
+    const all = Object.values(document.services).flatMap((service) => service.ports ?? []);
+    expect(all.every((port) => port.startsWith("127."))).toBe(true);
+  });
+
+  it("gives the proxy the very nginx config the instance's user data installs", () => {
+    const relative = INSTANCE_FILE_PATHS.nginxConf.slice(config.repoRoot.length + 1);
+    expect(document.services.proxy?.volumes).toContain(
+      `./${relative}:/etc/nginx/conf.d/threadcast-api.conf:ro`,
+    );
+  });
+});
