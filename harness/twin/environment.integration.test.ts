@@ -297,6 +297,16 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
       expect(readEnvironment(configFor(name))).toBeUndefined();
     });
 
+    it("removes the emulator it started when the CDK app cannot be synthesized for it", async () => {
+      const name = bad("cdk");
+      const result = await cli(["up"], { HARNESS_ENV: name, HARNESS_OPERATOR_CIDR: "not-a-cidr" });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("[emulator] LocalStack started");
+      expect(result.stderr).toMatch(/the CDK app in infra\/ failed to synthesize/);
+      expect(result.stderr).toMatch(/operatorCidr=not-a-cidr is not an IPv4 CIDR/);
+      expect(await leftovers(name)).toEqual([]);
+    });
+
     it("removes everything when interrupted with Ctrl-C in the middle of start-up", async () => {
       const name = bad("int");
       let sent = false;
