@@ -31,7 +31,7 @@ export default defineConfig({
         test: {
           name: "scenarios",
           include: ["scenarios/**/*.scenario.test.ts"],
-          globalSetup: ["harness/testing/docker-global-setup.ts"],
+          globalSetup: ["harness/testing/docker-global-setup.ts", "scenarios/support/global-setup.ts"],
           testTimeout: 180_000,
           hookTimeout: 900_000,
           fileParallelism: false,

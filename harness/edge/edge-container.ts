@@ -47,6 +47,8 @@ export interface EdgeContainerOptions {
   readonly address: string;
   /** Where the container's config file is written before it is copied in. */
   readonly workDir: string;
+  /** The config file's name in workDir (an alternative edge must not overwrite the twin's). */
+  readonly configName?: string;
 }
 
 /** The CloudFront stand-in: the edge server on Node, serving the distribution's aliases from the S3 origin. */
@@ -61,7 +63,7 @@ export class EdgeContainer extends GenericContainer {
       tls: { certFile: IN_CONTAINER.cert, keyFile: IN_CONTAINER.key },
       ports: { http: 80, https: 443 },
     };
-    const configFile = join(options.workDir, "edge-config.json");
+    const configFile = join(options.workDir, options.configName ?? "edge-config.json");
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
     this.withLabels({ [LABEL_OWNER]: options.owner })
       .withNetworkMode(options.network)
