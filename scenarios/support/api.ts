@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import type { Dispatcher } from "undici";
+import { send, type Answer, type Target } from "./target.ts";
+
+export interface Envelope<T = Record<string, unknown>> {
+  success: boolean;
+  data: T;
+  error?: { code: string; message: string };
+  timestamp: string;
+}
+
+export interface Session {
+  readonly email: string;
+  readonly password: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly user: { id: string; email: string; name: string };
+}
+
+/** The ThreadCast API of a target, as the web app calls it (JSON, Bearer tokens, the site's Origin). */
+export class Api {
+  constructor(
+    private readonly target: Target,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Answer<Envelope<T>>> {
+    return send<Envelope<T>>(this.dispatcher, `${this.target.urls.api}${path}`, {
+      method,
+      body: options.body,
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers,
+      },
+    });
+  }
+
+  /** A new user with a unique email: each scenario gets its own, so tests never share state. */
+  async register(name = "Scenario User"): Promise<Session> {
+    const email = `scenario-${randomUUID()}@threadcast.test`;
+    const password = `pw-${randomUUID()}`;
+    const answer = await this.call<Omit<Session, "email" | "password">>("POST", "/auth/register", {
+      body: { email, password, name },
+    });
+    if (answer.status !== 201) throw new Error(`register answered ${answer.status}: ${answer.text}`);
+    return { email, password, ...answer.json.data };
+  }
+
+  /** The caller's first workspace ("My Workspace", made at registration). */
+  async firstWorkspace(session: Session): Promise<{ id: string; name: string }> {
+    const answer = await this.call<{ id: string; name: string }[]>("GET", "/workspaces", {
+      token: session.accessToken,
+    });
+    const first = answer.json.data[0];
+    if (!first) throw new Error(`the new user has no workspace: ${answer.text}`);
+    return first;
+  }
+
+  async createMission(
+    session: Session,
+    workspaceId: string,
+    title = `Mission ${randomUUID()}`,
+  ): Promise<{ id: string; title: string; status: string; progress: number; workspaceId: string }> {
+    const answer = await this.call<{
+      id: string;
+      title: string;
+      status: string;
+      progress: number;
+      workspaceId: string;
+    }>("POST", "/missions", {
+      token: session.accessToken,
+      body: { workspaceId, title, description: "made by a scenario", priority: "HIGH" },
+    });
+    if (answer.status !== 201) throw new Error(`mission create answered ${answer.status}: ${answer.text}`);
+    return answer.json.data;
+  }
+}
