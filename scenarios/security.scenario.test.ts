@@ -1,0 +1,163 @@
+import { GetBucketPolicyCommand, GetPublicAccessBlockCommand } from "@aws-sdk/client-s3";
+import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { connect, type PeerCertificate } from "node:tls";
+import { describe, expect, inject, it } from "vitest";
+import { emulatorClients } from "../harness/cdk/emulator-clients.ts";
+import { REPO_ROOT } from "../harness/config.ts";
+import { run } from "../harness/support/run.ts";
+import { COMPONENT_NAMES } from "../harness/twin/environment.ts";
+import { twinTarget } from "./support/target.ts";
+import { probeFrom } from "./support/vantage.ts";
+
+type TlsVersion = "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
+
+/** A TLS handshake to a name of the twin at one protocol version; resolves with the peer certificate. */
+function handshake(address: string, name: string, ca: string, version: TlsVersion): Promise<PeerCertificate> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(
+      {
+        host: address,
+        port: 443,
+        servername: name,
+        ca,
+        minVersion: version,
+        maxVersion: version,
+        // Let the client offer the old protocols at all; the server must be the one that refuses them.
+        ciphers: "DEFAULT@SECLEVEL=0",
+        timeout: 10_000,
+      },
+      () => {
+        const certificate = socket.getPeerCertificate();
+        socket.destroy();
+        resolve(certificate);
+      },
+    );
+    socket.once("timeout", () => socket.destroy(new Error("TLS handshake timed out")));
+    socket.once("error", reject);
+  });
+}
+
+/** The seed's security design, checked against the running twin. */
+describe("security design", () => {
+  const environment = inject("twin");
+  const target = twinTarget(environment);
+  const ca = readFileSync(environment.caFile, "utf8");
+  const names = Object.keys(environment.hosts);
+
+  describe.each(names)("TLS on %s", (name) => {
+    const address = environment.hosts[name] as string;
+
+    it.each(["TLSv1", "TLSv1.1"] as const)("refuses %s", async (version) => {
+      await expect(handshake(address, name, ca, version)).rejects.toThrow();
+    });
+
+    it.each(["TLSv1.2", "TLSv1.3"] as const)(
+      "accepts %s with a certificate valid for the name",
+      async (version) => {
+        const certificate = await handshake(address, name, ca, version);
+        const x509 = new X509Certificate(certificate.raw);
+        expect(x509.checkHost(name)).toBe(name);
+        expect(new Date(x509.validTo).getTime()).toBeGreaterThan(Date.now());
+        expect(x509.verify(new X509Certificate(ca).publicKey)).toBe(true);
+      },
+    );
+  });
+
+  it("keeps the database unreachable from the public network (and reachable from the private one)", async () => {
+    const inspected = await run("docker", [
+      "inspect",
+      "--format",
+      `{{(index .NetworkSettings.Networks "${environment.networks.private}").IPAddress}}`,
+      environment.containers.database,
+    ]);
+    const databaseIp = inspected.stdout.trim();
+    expect(databaseIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const targets = [
+      [environment.database.host, 5432],
+      [databaseIp, 5432],
+    ] as const;
+    const fromPublic = await probeFrom(environment.networks.public, environment.owner, targets);
+    expect(fromPublic[0]).toBe("unresolved");
+    expect(fromPublic[1]).not.toBe("open");
+    // The control: the same probe does connect from where the instance's private side is.
+    expect(await probeFrom(environment.networks.private, environment.owner, targets)).toEqual([
+      "open",
+      "open",
+    ]);
+  });
+
+  it("keeps the bucket private: public access blocked, read only by the distribution's OAC", async () => {
+    const s3 = emulatorClients(environment.emulator.endpoint, "us-east-1").s3;
+    const block = await s3.send(new GetPublicAccessBlockCommand({ Bucket: environment.bucket }));
+    expect(block.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const policy = JSON.parse(
+      (await s3.send(new GetBucketPolicyCommand({ Bucket: environment.bucket }))).Policy ?? "{}",
+    ) as {
+      Statement: { Effect: string; Principal: unknown; Action: string | string[]; Condition?: unknown }[];
+    };
+    const allows = policy.Statement.filter((statement) => statement.Effect === "Allow");
+    expect(allows).toHaveLength(1);
+    expect(allows[0]).toMatchObject({
+      Principal: { Service: "cloudfront.amazonaws.com" },
+      Action: "s3:GetObject",
+      Condition: { StringEquals: { "AWS:SourceArn": expect.stringMatching(/:distribution\//) } },
+    });
+    // LocalStack community does not enforce bucket policies or Block Public Access (an anonymous GET to
+    // its S3 endpoint succeeds); the twin's only way to the bucket for viewers is the edge, and the
+    // policy above is what enforces it in AWS.
+    console.warn(
+      "[security] the emulator does not enforce S3 bucket policies: bucket privacy is checked from the deployed policy and Block Public Access, not by a refused anonymous request",
+    );
+  });
+
+  it("prints no secret in any log the harness shows", async () => {
+    const secrets = emulatorClients(environment.emulator.endpoint, environment.database.secretRegion).secrets;
+    const value = async (arn: string) =>
+      (await secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString ?? "";
+    const database = JSON.parse(await value(environment.database.secretArn)) as { password: string };
+    const outputs = JSON.parse(readFileSync(`${environment.dir}/infra/cdk-outputs.json`, "utf8")) as Record<
+      string,
+      Record<string, string>
+    >;
+    const jwtArn = Object.values(outputs).find((stack) => stack.JwtSecretArn)?.JwtSecretArn ?? "";
+    const jwt = await value(jwtArn);
+    expect(database.password.length).toBeGreaterThan(8);
+    expect(jwt.length).toBeGreaterThanOrEqual(32);
+    const shown: string[] = [];
+    for (const component of COMPONENT_NAMES) {
+      const logs = await run("docker", ["logs", environment.containers[component]]);
+      shown.push(logs.stdout, logs.stderr);
+    }
+    const cli = (args: string[]) =>
+      run(`${REPO_ROOT}/node_modules/.bin/tsx`, ["harness/cli.ts", ...args], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, HARNESS_ENV: environment.name },
+      });
+    for (const args of [["status"], ["logs", "app"], ["logs", "emulator"]]) {
+      const result = await cli(args);
+      shown.push(result.stdout, result.stderr);
+    }
+    shown.push(readFileSync(`${environment.dir}/environment.json`, "utf8"));
+    const text = shown.join("\n");
+    expect(text.length).toBeGreaterThan(1_000);
+    expect(text.includes(database.password)).toBe(false);
+    expect(text.includes(jwt)).toBe(false);
+  });
+
+  it("publishes every entry point on a loopback address only", async () => {
+    for (const component of COMPONENT_NAMES) {
+      const ports = await run("docker", ["port", environment.containers[component]]);
+      for (const line of ports.stdout.split("\n").filter((entry) => entry.trim() !== "")) {
+        expect(line).toMatch(/-> 127\.\d+\.\d+\.\d+:\d+$/);
+      }
+    }
+    expect(target.kind).toBe("twin");
+  });
+});

@@ -1,0 +1,49 @@
+import { loadConfig } from "../../harness/config.ts";
+import { ImageResolver } from "../../harness/images/image-resolver.ts";
+import { LABEL_OWNER } from "../../harness/support/cleanup.ts";
+import { run } from "../../harness/support/run.ts";
+
+export type ProbeResult = "open" | "refused" | "timeout" | "unresolved" | "unreachable";
+
+const PROBE = `
+const net = require("net");
+const targets = JSON.parse(process.argv[1]);
+Promise.all(targets.map(([host, port]) => new Promise((resolve) => {
+  const socket = net.connect({ host, port, timeout: 3000 });
+  const done = (result) => { socket.destroy(); resolve(result); };
+  socket.on("connect", () => done("open"));
+  socket.on("timeout", () => done("timeout"));
+  socket.on("error", (error) => done(
+    error.code === "ECONNREFUSED" ? "refused"
+    : error.code === "ENOTFOUND" || error.code === "EAI_AGAIN" ? "unresolved"
+    : error.code === "EHOSTUNREACH" || error.code === "ENETUNREACH" ? "unreachable"
+    : "error:" + error.code));
+}))).then((results) => console.log(JSON.stringify(results)));
+`;
+
+/**
+ * Tries TCP connections from a throw-away container on one of the twin's networks (a vantage point),
+ * labelled with the environment's owner. Only the twin's own networks and containers are probed.
+ */
+export async function probeFrom(
+  network: string,
+  owner: string,
+  targets: readonly (readonly [string, number])[],
+): Promise<ProbeResult[]> {
+  const image = await new ImageResolver(loadConfig()).resolve("edge");
+  const result = await run("docker", [
+    "run",
+    "--rm",
+    "--network",
+    network,
+    "--label",
+    `${LABEL_OWNER}=${owner}`,
+    image.reference,
+    "node",
+    "-e",
+    PROBE,
+    JSON.stringify(targets),
+  ]);
+  if (result.code !== 0) throw new Error(`the vantage point on ${network} failed: ${result.stderr.trim()}`);
+  return JSON.parse(result.stdout.trim().split("\n").at(-1) ?? "[]") as ProbeResult[];
+}
