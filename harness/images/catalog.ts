@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { HarnessConfig } from "../config.ts";
 
 export type DebianSuite = "bookworm" | "trixie";
-export type ComponentName = "localstack" | "postgres" | "nginx" | "jre" | "edge";
+export type ComponentName = "localstack" | "postgres" | "nginx" | "jre" | "edge" | "netkit";
 
 /** One image the twin needs: a pinned upstream reference and an offline recipe that builds an equivalent. */
 export interface ImageSpec {
@@ -27,6 +27,7 @@ const UPSTREAM: Record<ComponentName, string> = {
   nginx: "nginx:1.28.0-bookworm",
   jre: "amazoncorretto:17.0.16-al2023-headless",
   edge: "node:20.19.2-bookworm-slim",
+  netkit: "nicolaka/netshoot:v0.14",
 };
 
 const PURPOSE: Record<ComponentName, string> = {
@@ -35,6 +36,7 @@ const PURPOSE: Record<ComponentName, string> = {
   nginx: "TLS proxy of the API (the instance's nginx)",
   jre: "Java 17 runtime for the Spring Boot jar (stands in for the EC2 instance)",
   edge: "Node.js runtime of the CloudFront-like edge",
+  netkit: "network tools (tc, iptables) for fault injection and firewalling inside a component's namespace",
 };
 
 const BASE: Record<ComponentName, DebianSuite> = {
@@ -43,9 +45,17 @@ const BASE: Record<ComponentName, DebianSuite> = {
   nginx: "bookworm",
   jre: "bookworm",
   edge: "trixie",
+  netkit: "bookworm",
 };
 
-export const COMPONENTS: readonly ComponentName[] = ["localstack", "postgres", "nginx", "jre", "edge"];
+export const COMPONENTS: readonly ComponentName[] = [
+  "localstack",
+  "postgres",
+  "nginx",
+  "jre",
+  "edge",
+  "netkit",
+];
 
 /** The image catalog for this configuration (the LocalStack reference may be overridden by the user). */
 export function imageCatalog(config: HarnessConfig): Record<ComponentName, ImageSpec> {
@@ -66,5 +76,6 @@ export function imageCatalog(config: HarnessConfig): Record<ComponentName, Image
     nginx: spec("nginx"),
     jre: spec("jre"),
     edge: spec("edge"),
+    netkit: spec("netkit"),
   };
 }

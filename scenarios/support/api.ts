@@ -60,6 +60,21 @@ export class Api {
     return first;
   }
 
+  /** Every mission id of a workspace, page by page (the contract caps a page at 100). */
+  async missionIds(session: Session, workspaceId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let page = 0; ; page += 1) {
+      const answer = await this.call<{ content: { id: string }[]; totalPages: number }>(
+        "GET",
+        `/missions?workspaceId=${workspaceId}&page=${page}&size=100`,
+        { token: session.accessToken },
+      );
+      if (answer.status !== 200) throw new Error(`mission list answered ${answer.status}: ${answer.text}`);
+      ids.push(...answer.json.data.content.map((mission) => mission.id));
+      if (page + 1 >= answer.json.data.totalPages) return ids;
+    }
+  }
+
   async createMission(
     session: Session,
     workspaceId: string,

@@ -1,0 +1,128 @@
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
+import { run } from "../harness/support/run.ts";
+import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
+import { Api } from "./support/api.ts";
+import { delayAppToDatabase } from "./support/faults.ts";
+import { send, targetAgent, twinTarget } from "./support/target.ts";
+
+/** Failures the production architecture must ride out, injected into the running twin. */
+describe("resilience", () => {
+  const environment = inject("twin");
+  const target = twinTarget(environment);
+  const agent = targetAgent(target);
+  const api = new Api(target, agent);
+  const unit = readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit);
+  const health = async () => {
+    try {
+      return (await send(agent, `${target.urls.api}/health`)).status;
+    } catch {
+      return 0;
+    }
+  };
+  /** Polls the health check until it answers 200, for at most `ms`; returns how long it took. */
+  const healthyWithin = async (ms: number): Promise<number> => {
+    const started = Date.now();
+    while (Date.now() - started < ms) {
+      if ((await health()) === 200) return Date.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`the API was not healthy within ${ms} ms`);
+  };
+  const appStartedAt = async () =>
+    (
+      await run("docker", ["inspect", "--format", "{{.State.StartedAt}}", environment.containers.app])
+    ).stdout.trim();
+
+  afterAll(() => agent.close());
+
+  it("recovers from a database reboot within 15 s without restarting the app, losing no acknowledged write", async () => {
+    const user = await api.register();
+    const workspace = await api.firstWorkspace(user);
+    const acknowledged = [];
+    for (let i = 0; i < 3; i += 1) acknowledged.push((await api.createMission(user, workspace.id)).id);
+    const appBefore = await appStartedAt();
+
+    // Writes keep coming while the database reboots; every one answered 201 must survive.
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        const answer = await api
+          .call<{ id: string }>("POST", "/missions", {
+            token: user.accessToken,
+            body: { workspaceId: workspace.id, title: `during reboot ${Date.now()}`, priority: "LOW" },
+          })
+          .catch(() => undefined);
+        if (answer?.status === 201) acknowledged.push(answer.json.data.id);
+      }
+    })();
+    const rebootAt = Date.now();
+    const restarted = await run("docker", ["restart", "--time", "10", environment.containers.database]);
+    expect(restarted.code).toBe(0);
+    await healthyWithin(15_000 - (Date.now() - rebootAt));
+    writing = false;
+    await writer;
+
+    expect(await appStartedAt()).toBe(appBefore);
+    const stored = new Set(await api.missionIds(user, workspace.id));
+    expect(acknowledged.length).toBeGreaterThan(3);
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+  }, 60_000);
+
+  it("restarts the app as the unit says (Restart=always, RestartSec) when its process dies", async () => {
+    expect(await health()).toBe(200);
+    const killedAt = Date.now();
+    const killed = await run("docker", [
+      "exec",
+      environment.containers.app,
+      "sh",
+      "-c",
+      'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < "$p/cmdline" 2>/dev/null)" in "$0 "*) kill -KILL "${p#/proc/}";; esac; done',
+      unit.execStart[0] ?? "/usr/bin/java",
+    ]);
+    expect(killed.code).toBe(0);
+    await healthyWithin(unit.restartSec * 1_000 + 60_000);
+    // Not sooner than the unit's pause: the supervisor waited RestartSec before starting the JVM again.
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(unit.restartSec * 1_000);
+    const logs = await run("docker", ["logs", "--since", "2m", environment.containers.app]);
+    expect(logs.stdout + logs.stderr).toContain(
+      `threadcast.service: scheduled restart in ${unit.restartSec}s (Restart=${unit.restart}, RestartSec=${unit.restartSec})`,
+    );
+  }, 120_000);
+
+  it("slows down but succeeds with 200 ms of latency between the app and the database", async () => {
+    const user = await api.register();
+    const workspace = await api.firstWorkspace(user);
+    const timed = async () => {
+      const started = performance.now();
+      const answer = await api.call("GET", `/missions?workspaceId=${workspace.id}`, {
+        token: user.accessToken,
+      });
+      return { status: answer.status, ms: performance.now() - started };
+    };
+    // Adding or removing the fault ends the pool's sessions; a request may fail while the pool reconnects.
+    // The claims are about the steady state: three requests in a row succeed, then measure.
+    const settle = async () => {
+      let streak = 0;
+      const settleBy = Date.now() + 30_000;
+      while (streak < 3) {
+        if (Date.now() > settleBy) throw new Error("the API did not settle within 30 s");
+        streak = (await timed()).status === 200 ? streak + 1 : 0;
+      }
+    };
+    const removeDelay = await delayAppToDatabase(environment, 200);
+    try {
+      await settle();
+      const slow = await timed();
+      const created = await api.createMission(user, workspace.id);
+      expect(slow.status).toBe(200);
+      expect(created.status).toBe("BACKLOG");
+      // The fault took effect: a request that queries the database takes at least one delayed round trip.
+      expect(slow.ms).toBeGreaterThanOrEqual(200);
+    } finally {
+      await removeDelay();
+    }
+    await settle();
+    expect((await timed()).status).toBe(200);
+  }, 60_000);
+});

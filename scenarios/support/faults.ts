@@ -1,0 +1,97 @@
+import { loadConfig } from "../../harness/config.ts";
+import { ImageResolver } from "../../harness/images/image-resolver.ts";
+import { LABEL_OWNER } from "../../harness/support/cleanup.ts";
+import { run } from "../../harness/support/run.ts";
+import type { Environment } from "../../harness/twin/environment.ts";
+import { query } from "./database.ts";
+
+/** Runs a shell script with NET_ADMIN in a twin container's network namespace (tc, iptables, ip). */
+export async function inNetworkNamespaceOf(environment: Environment, containerId: string, script: string) {
+  const image = await new ImageResolver(loadConfig()).resolve("netkit");
+  const result = await run("docker", [
+    "run",
+    "--rm",
+    "--network",
+    `container:${containerId}`,
+    "--cap-add",
+    "NET_ADMIN",
+    "--label",
+    `${LABEL_OWNER}=${environment.owner}`,
+    image.reference,
+    "sh",
+    "-euc",
+    script,
+  ]);
+  if (result.code !== 0) throw new Error(`in the namespace of ${containerId}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/** The IP address of a twin container on one of its networks. */
+export async function addressOn(containerId: string, network: string): Promise<string> {
+  const result = await run("docker", [
+    "inspect",
+    "--format",
+    `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`,
+    containerId,
+  ]);
+  const address = result.stdout.trim();
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(address)) throw new Error(`${containerId} has no address on ${network}`);
+  return address;
+}
+
+/** A TCP proxy that forwards to host:port, holding every chunk `delay` ms in each direction (order kept). */
+const DELAY_PROXY = `
+const net = require("net");
+const [host, port, delay] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+const later = (from, to) => from.on("data", (chunk) => setTimeout(() => to.write(chunk), delay))
+  .on("end", () => setTimeout(() => to.end(), delay)).on("error", () => to.destroy());
+net.createServer((client) => {
+  const upstream = net.connect(port, host);
+  later(client, upstream);
+  later(upstream, client);
+}).listen(port, "0.0.0.0", () => console.log("delaying " + delay + " ms to " + host + ":" + port));
+`;
+
+/**
+ * Adds `ms` of latency each way between the app and the database: a delaying TCP proxy on the private
+ * network, and a DNAT rule in the app's namespace sending its database connections there (the kernel
+ * here has no netem, so tc cannot do it). The database ends its current sessions so the app's pool
+ * reconnects through the proxy. Returns the function that takes it all away again.
+ */
+export async function delayAppToDatabase(environment: Environment, ms: number): Promise<() => Promise<void>> {
+  const database = await addressOn(environment.containers.database, environment.networks.private);
+  const image = await new ImageResolver(loadConfig()).resolve("edge");
+  const name = `tc-${environment.name}-latency`;
+  const started = await run("docker", [
+    "run",
+    "-d",
+    "--name",
+    name,
+    "--network",
+    environment.networks.private,
+    "--label",
+    `${LABEL_OWNER}=${environment.owner}`,
+    image.reference,
+    "node",
+    "-e",
+    DELAY_PROXY,
+    database,
+    "5432",
+    String(ms),
+  ]);
+  if (started.code !== 0) throw new Error(`cannot start the latency proxy: ${started.stderr.trim()}`);
+  const proxy = await addressOn(name, environment.networks.private);
+  const rule = `-p tcp -d ${database} --dport 5432 -j DNAT --to-destination ${proxy}:5432`;
+  const endSessions = () =>
+    query(
+      environment,
+      `select count(pg_terminate_backend(pid)) from pg_stat_activity where usename = current_user and pid <> pg_backend_pid()`,
+    );
+  await inNetworkNamespaceOf(environment, environment.containers.app, `iptables -t nat -A OUTPUT ${rule}`);
+  await endSessions();
+  return async () => {
+    await inNetworkNamespaceOf(environment, environment.containers.app, `iptables -t nat -D OUTPUT ${rule}`);
+    await run("docker", ["rm", "-f", name]);
+    await endSessions();
+  };
+}
