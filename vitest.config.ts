@@ -38,6 +38,20 @@ export default defineConfig({
           env: testcontainersEnv(),
         },
       },
+      // Smoke checks against a deployment: only when `npm run smoke` names a target (never in npm test).
+      ...(process.env.SMOKE_TARGET
+        ? [
+            {
+              test: {
+                name: "smoke",
+                include: ["scenarios/smoke/**/*.smoke.test.ts"],
+                testTimeout: 30_000,
+                hookTimeout: 30_000,
+                fileParallelism: false,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { Api } from "./support/api.ts";
 import { whereStored } from "./support/database.ts";
-import { send, targetAgent, twinTarget } from "./support/target.ts";
+import { targetAgent, twinTarget } from "./support/target.ts";
 
 /** Route 53 -> Elastic IP -> nginx -> Spring Boot -> PostgreSQL, through https://api.threadcast.io/api. */
 describe("API flow: https://api.threadcast.io/api", () => {
@@ -193,35 +193,6 @@ describe("API flow: https://api.threadcast.io/api", () => {
         /BAD_REQUEST|VALIDATION_ERROR/,
       );
       expectError(await api.call("GET", "/no-such-route", { token }), 404, "NOT_FOUND");
-    });
-  });
-
-  describe("CORS", () => {
-    const preflight = (origin: string) =>
-      send(agent, `${target.urls.api}/missions`, {
-        method: "OPTIONS",
-        headers: {
-          origin,
-          "access-control-request-method": "POST",
-          "access-control-request-headers": "authorization,content-type",
-        },
-      });
-
-    it.each(["https://threadcast.io", "https://www.threadcast.io"])(
-      "allows a preflight from %s",
-      async (origin) => {
-        const answer = await preflight(origin);
-        expect(answer.status).toBe(200);
-        expect(answer.headers["access-control-allow-origin"]).toBe(origin);
-        expect(answer.headers["access-control-allow-credentials"]).toBe("true");
-        expect(String(answer.headers["access-control-allow-methods"])).toMatch(/POST/);
-      },
-    );
-
-    it("refuses a preflight from another origin", async () => {
-      const answer = await preflight("https://evil.example");
-      expect(answer.status).toBe(403);
-      expect(answer.headers["access-control-allow-origin"]).toBeUndefined();
     });
   });
 });

@@ -1,13 +1,13 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
-import WebSocket from "ws";
 import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
 import { run } from "../harness/support/run.ts";
 import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
 import { Api } from "./support/api.ts";
 import { StompSession } from "./support/stomp.ts";
-import { connectOptions, targetAgent, twinTarget } from "./support/target.ts";
+import { apiReadOnlyChecks } from "./checks/api-readonly.ts";
+import { targetAgent, twinTarget } from "./support/target.ts";
 
 /** The proxy's idle timeout for upstream reads, from the nginx configuration the instance runs. */
 function proxyReadTimeoutSeconds(): number {
@@ -17,7 +17,7 @@ function proxyReadTimeoutSeconds(): number {
 }
 
 /** STOMP over wss://api.threadcast.io/ws through the instance's nginx, as the web app uses it. */
-describe("WebSocket flow: STOMP over wss://api.threadcast.io/ws", () => {
+describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.threadcast.io/ws", () => {
   const environment = inject("twin");
   const target = twinTarget(environment);
   const agent = targetAgent(target);
@@ -35,33 +35,7 @@ describe("WebSocket flow: STOMP over wss://api.threadcast.io/ws", () => {
   });
   afterAll(() => agent.close());
 
-  it("refuses CONNECT with a bad token", async () => {
-    const session = stomp("not-a-jwt");
-    await expect(session.connect()).rejects.toThrow(/STOMP ERROR|closed before CONNECTED/);
-    expect(session.connects).toBe(0);
-  });
-
-  it("refuses the WebSocket handshake from another origin with 403, and accepts the site's", async () => {
-    const handshake = (origin: string) =>
-      new Promise<number>((resolve, reject) => {
-        const socket = new WebSocket(target.urls.ws, ["v12.stomp"], {
-          ...connectOptions(target),
-          origin,
-          handshakeTimeout: 10_000,
-        });
-        socket.on("unexpected-response", (_request, response) => {
-          resolve(response.statusCode ?? 0);
-          socket.terminate();
-        });
-        socket.on("open", () => {
-          resolve(101);
-          socket.close();
-        });
-        socket.on("error", reject);
-      });
-    expect(await handshake("https://evil.example")).toBe(403);
-    expect(await handshake("https://threadcast.io")).toBe(101);
-  });
+  apiReadOnlyChecks(() => target);
 
   it("delivers MISSION_CREATED on the workspace topic within 2 s, with the contract's shape", async () => {
     const user = await api.register();

@@ -125,9 +125,13 @@ export async function stopEnvironment(config: HarnessConfig, name = config.envNa
   return leftovers;
 }
 
-/** Marks a promise awaited later as handled now, so its failure surfaces where it is awaited, not as a crash. */
-function background<T>(promise: Promise<T>): Promise<T> {
+/**
+ * Work started now and awaited later: its failure surfaces where it is awaited (not as a crash), and it
+ * is remembered so a failed start-up can wait for it to settle before cleaning up after it.
+ */
+function background<T>(promise: Promise<T>, inFlight: Promise<unknown>[]): Promise<T> {
   promise.catch(() => undefined);
+  inFlight.push(promise);
   return promise;
 }
 
@@ -191,14 +195,23 @@ export async function startEnvironment(
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Ctrl-C: remove what exists now, so the steps in flight fail fast; the catch below removes the rest.
-  const onAbort = () => void removeLabelled(LABEL_OWNER, owner);
+  // Any failure stops the work still in flight (builds, pulls) through this signal too.
+  const stop = new AbortController();
+  const onAbort = () => {
+    stop.abort(options.signal?.reason);
+    void removeLabelled(LABEL_OWNER, owner);
+  };
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  const inFlight: Promise<unknown>[] = [];
   try {
-    const environment = await bringUp(config, name, owner, dir, entries, options.signal);
+    const environment = await bringUp(config, name, owner, dir, entries, stop.signal, inFlight);
     writeFileSync(stateFile(config, name), `${JSON.stringify(environment, null, 2)}\n`);
     return { environment, reused: false };
   } catch (error) {
     say(`[${name}] start-up failed: removing what it started`);
+    if (!stop.signal.aborted) stop.abort(error);
+    // Nothing may still be writing files or starting containers when the cleanup runs.
+    await Promise.allSettled(inFlight);
     await stopEnvironment(config, name);
     throw options.signal?.aborted && !(error instanceof InterruptedError) ? options.signal.reason : error;
   } finally {
@@ -225,7 +238,8 @@ async function bringUp(
   owner: string,
   dir: string,
   entries: EntryPoints,
-  signal: AbortSignal | undefined,
+  signal: AbortSignal,
+  inFlight: Promise<unknown>[],
 ): Promise<Environment> {
   const progress = new Progress(signal);
   const labels = (component: TwinComponent) => ({ [LABEL_OWNER]: owner, [LABEL_COMPONENT]: component });
@@ -240,6 +254,7 @@ async function bringUp(
       public: await createNetwork(owner, `tc-${name}-public`, false),
       private: await createNetwork(owner, `tc-${name}-private`, true),
     })),
+    inFlight,
   );
   const jar = background(
     progress.step("app", config.appJar ? "jar checked" : "reference jar", async () =>
@@ -247,17 +262,26 @@ async function bringUp(
         ? config.appJar
         : (await buildReferenceJar(config, await image("postgres"), owner, signal)).path,
     ),
+    inFlight,
   );
   const web = background(
     progress.step("edge", config.webDist ? "web dist checked" : "reference web build", async () =>
       config.webDist ? config.webDist : (await buildReferenceWeb(config, signal)).dir,
     ),
+    inFlight,
   );
   const ca = background(
     progress.step("tls", "local CA", () => createLocalCa(join(dir, "ca"), `ThreadCast twin CA (${name})`)),
+    inFlight,
   );
-  const bundle = background(progress.step("edge", "edge server bundle", () => bundleEdgeServer(dir)));
-  const images = background(progress.step("images", "all images", () => resolver.resolveAll()));
+  const bundle = background(
+    progress.step("edge", "edge server bundle", () => bundleEdgeServer(dir)),
+    inFlight,
+  );
+  const images = background(
+    progress.step("images", "all images", () => resolver.resolveAll()),
+    inFlight,
+  );
 
   // The emulator, then the stacks deployed to it: everything else is derived from what they produce.
   const emulator = await progress.step("emulator", "LocalStack started", async () =>
@@ -323,6 +347,7 @@ async function bringUp(
       );
       return { database, app, proxy };
     })(),
+    inFlight,
   );
 
   // The frontend path: the web build published to the bucket, then the edge in front of it.
@@ -352,6 +377,7 @@ async function bringUp(
       );
       return { bucket, edge };
     })(),
+    inFlight,
   );
 
   const [api, site] = await Promise.all([apiPath, edgePath]);

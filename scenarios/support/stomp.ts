@@ -18,6 +18,8 @@ export interface StompEvent {
  */
 export class StompSession {
   readonly events: StompEvent[] = [];
+  /** WebSocket handshakes that succeeded (the server was reached), whatever STOMP then said. */
+  opens = 0;
   connects = 0;
   closes = 0;
   errors: string[] = [];
@@ -33,12 +35,15 @@ export class StompSession {
   ) {
     this.reconnects = (options.reconnectDelayMs ?? 0) > 0;
     this.client = new Client({
-      webSocketFactory: () =>
-        new WebSocket(target.urls.ws, ["v12.stomp", "v11.stomp"], {
+      webSocketFactory: () => {
+        const socket = new WebSocket(target.urls.ws, ["v12.stomp", "v11.stomp"], {
           ...connectOptions(target),
           origin: options.origin ?? target.urls.site.replace(/\/$/, ""),
           handshakeTimeout: 10_000,
-        }) as unknown as IStompSocket,
+        });
+        socket.on("open", () => (this.opens += 1));
+        return socket as unknown as IStompSocket;
+      },
       connectHeaders: { Authorization: `Bearer ${token}` },
       heartbeatIncoming: options.heartbeatMs ?? 4_000,
       heartbeatOutgoing: options.heartbeatMs ?? 4_000,

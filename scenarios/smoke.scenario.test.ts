@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { REPO_ROOT } from "../harness/config.ts";
+import { run } from "../harness/support/run.ts";
+import { createLocalCa } from "../harness/tls/local-ca.ts";
+import { Api } from "./support/api.ts";
+import { targetAgent, twinTarget } from "./support/target.ts";
+
+/** `npm run smoke` against the twin as if it were a deployment: only names, a CA and URLs are given. */
+describe("smoke mode, with the twin as the target", () => {
+  const environment = inject("twin");
+  const resolveArgs = Object.entries(environment.hosts).flatMap(([host, address]) => [
+    "--resolve",
+    `${host}=${address}`,
+  ]);
+  const target = [
+    "--target",
+    `${environment.urls.site.replace(/\/$/, "")},${environment.urls.api.replace(/\/api$/, "")}`,
+  ];
+  const agent = targetAgent(twinTarget(environment));
+  afterAll(() => agent.close());
+
+  const smoke = (args: string[], env: Record<string, string> = {}) =>
+    run(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["scenarios/smoke/cli.ts", ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CI: "", ...env },
+    });
+  const junit = () => {
+    const suites =
+      readFileSync(join(REPO_ROOT, "reports", "smoke-junit.xml"), "utf8").match(/<testsuites [^>]*>/)?.[0] ??
+      "";
+    const attr = (name: string) => Number(suites.match(new RegExp(` ${name}="(\\d+)"`))?.[1] ?? Number.NaN);
+    return { tests: attr("tests"), failures: attr("failures") + attr("errors") };
+  };
+
+  it("passes every read-only check, reporting them as JUnit", async () => {
+    const result = await smoke([...target, ...resolveArgs, "--ca", environment.caFile]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(junit()).toMatchObject({ failures: 0 });
+    expect(junit().tests).toBeGreaterThan(10);
+  }, 120_000);
+
+  it("writes only with --write and a test account, and then passes the write checks", async () => {
+    const account = await new Api(twinTarget(environment), agent).register("Smoke Account");
+    const refused = await smoke([...target, ...resolveArgs, "--ca", environment.caFile, "--write"]);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toMatch(/--write needs the test account in SMOKE_EMAIL and SMOKE_PASSWORD/);
+    const result = await smoke([...target, ...resolveArgs, "--ca", environment.caFile, "--write"], {
+      SMOKE_EMAIL: account.email,
+      SMOKE_PASSWORD: account.password,
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/write\.smoke\.test\.ts/);
+  }, 120_000);
+
+  it("fails fast, with the reason, against a target that does not answer", async () => {
+    const nowhere = Object.keys(environment.hosts).flatMap((host) => ["--resolve", `${host}=127.88.255.254`]);
+    const started = Date.now();
+    const result = await smoke([...target, ...nowhere]);
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toMatch(/ECONNREFUSED 127\.88\.255\.254:443/);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 120_000);
+
+  it("fails with a certificate error when given the wrong CA", async () => {
+    const other = await createLocalCa(join(mkdtempSync(join(tmpdir(), "smoke-ca-")), "ca"), "Some other CA");
+    const result = await smoke([...target, ...resolveArgs, "--ca", other.certFile]);
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toMatch(
+      /self-signed certificate in certificate chain|unable to verify/,
+    );
+  }, 120_000);
+
+  it("refuses bad arguments with the usage and exit code 64", async () => {
+    const result = await smoke(["--target", "http://threadcast.io"]);
+    expect(result.code).toBe(64);
+    expect(result.stderr).toMatch(/usage: npm run smoke/);
+  });
+});

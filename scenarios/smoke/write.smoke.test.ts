@@ -1,0 +1,44 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { Api, type Session } from "../support/api.ts";
+import { StompSession } from "../support/stomp.ts";
+import { targetAgent } from "../support/target.ts";
+import { smokeSettings } from "./target.ts";
+
+const { target } = smokeSettings();
+
+/**
+ * Writes, only with --write and a test account (SMOKE_EMAIL, SMOKE_PASSWORD): log in, create a mission
+ * in the account's first workspace, see MISSION_CREATED over the WebSocket, delete it again.
+ */
+describe(`smoke (writes, as the test account): ${target.urls.api}`, () => {
+  const agent = targetAgent(target);
+  const api = new Api(target, agent);
+  afterAll(() => agent.close());
+
+  it("logs in, creates a mission, receives MISSION_CREATED over STOMP, deletes it", async () => {
+    const email = process.env.SMOKE_EMAIL ?? "";
+    const password = process.env.SMOKE_PASSWORD ?? "";
+    const login = await api.call<Omit<Session, "email" | "password">>("POST", "/auth/login", {
+      body: { email, password },
+    });
+    expect(login.status).toBe(200);
+    const session: Session = { email, password, ...login.json.data };
+    const workspace = await api.firstWorkspace(session);
+    const stomp = new StompSession(target, session.accessToken);
+    try {
+      await stomp.connect();
+      stomp.subscribe(`/topic/workspaces/${workspace.id}`);
+      const mission = await api.createMission(session, workspace.id, `smoke ${randomUUID()}`);
+      await stomp.event(
+        `/topic/workspaces/${workspace.id}`,
+        (event) => event.eventType === "MISSION_CREATED" && event.payload.id === mission.id,
+        2_000,
+      );
+      const deleted = await api.call("DELETE", `/missions/${mission.id}`, { token: session.accessToken });
+      expect([200, 204]).toContain(deleted.status);
+    } finally {
+      await stomp.close();
+    }
+  });
+});
