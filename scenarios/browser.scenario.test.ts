@@ -1,0 +1,93 @@
+import { createHash, X509Certificate } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { loadConfig } from "../harness/config.ts";
+import { ensureChromium } from "../harness/support/chromium.ts";
+
+/** The SPKI pin Chromium accepts for a certificate (base64 of the SHA-256 of its public key). */
+function spkiPin(certificateFile: string): string {
+  const key = new X509Certificate(readFileSync(certificateFile)).publicKey.export({
+    type: "spki",
+    format: "der",
+  });
+  return createHash("sha256").update(key).digest("base64");
+}
+
+/**
+ * A user in Debian's Chromium, driven by playwright-core: opens https://threadcast.io through the twin's
+ * names (host resolver rules from the Route 53 records) trusting exactly the twin's certificates,
+ * registers, creates a mission, and a second browser signed in as the same user sees it appear live.
+ */
+describe("browser: the web app in Chromium, through the twin's names and certificates", () => {
+  const environment = inject("twin");
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const executablePath = await ensureChromium(loadConfig());
+    const rules = Object.entries(environment.hosts)
+      .map(([host, address]) => `MAP ${host} ${address}`)
+      .join(", ");
+    const pins = ["site.crt", "api.crt"]
+      .map((file) => spkiPin(join(environment.dir, "certs", file)))
+      .join(",");
+    browser = await chromium.launch({
+      executablePath,
+      headless: true,
+      timeout: 60_000,
+      args: [
+        `--host-resolver-rules=${rules}, EXCLUDE localhost`,
+        `--ignore-certificate-errors-spki-list=${pins}`,
+        // Chromium refuses to start as root with its sandbox (CI runs as root).
+        ...(process.getuid?.() === 0 ? ["--no-sandbox"] : []),
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  const openMissions = async (page: Page) => {
+    await page.getByRole("link", { name: "My Workspace" }).click();
+    await page.waitForURL(/\/workspaces\/[0-9a-f-]+\/missions$/);
+    await expect.poll(() => page.getByTestId("live-state").textContent(), { timeout: 15_000 }).toBe("live");
+  };
+
+  it("registers, creates a mission, and a second page sees it appear over the WebSocket", async () => {
+    const email = `browser-${randomUUID()}@threadcast.test`;
+    const password = `pw-${randomUUID()}`;
+    const first = await (await browser.newContext()).newPage();
+    const second = await (await browser.newContext()).newPage();
+    const failures: string[] = [];
+    for (const page of [first, second]) page.on("requestfailed", (request) => failures.push(request.url()));
+
+    await first.goto(environment.urls.site);
+    await first.getByRole("button", { name: "No account yet? Register" }).click();
+    await first.getByLabel("Name").fill("Browser User");
+    await first.getByLabel("Email").fill(email);
+    await first.getByLabel("Password").fill(password);
+    await first.getByRole("button", { name: "Create account" }).click();
+    await first.waitForURL(/\/workspaces$/);
+    await openMissions(first);
+
+    await second.goto(`${environment.urls.site}login`);
+    await second.getByLabel("Email").fill(email);
+    await second.getByLabel("Password").fill(password);
+    await second.getByRole("button", { name: "Sign in" }).click();
+    await second.waitForURL(/\/workspaces$/);
+    await openMissions(second);
+    expect(second.url()).toBe(first.url());
+
+    const title = `From the browser ${randomUUID().slice(0, 8)}`;
+    await first.getByPlaceholder("Mission title").fill(title);
+    await first.getByRole("button", { name: "Create mission" }).click();
+    const missions = (page: Page) => page.getByRole("list", { name: "missions" }).getByText(title);
+    await expect.poll(() => missions(first).count(), { timeout: 5_000 }).toBe(1);
+    // The second page did nothing: the mission arrives over STOMP.
+    await expect.poll(() => missions(second).count(), { timeout: 5_000 }).toBe(1);
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
