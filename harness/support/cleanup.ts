@@ -6,25 +6,38 @@ export const LABEL_OWNER = "io.threadcast.harness.owner";
 
 /**
  * Removes every container (with its anonymous volumes), network and volume carrying `label=value`.
- * Returns what could not be removed, and says so: cleanup never fails silently.
+ * Idempotent and safe to run twice at once (a Ctrl-C cleanup and a failure's cleanup may overlap): what
+ * counts is what is still there afterwards. Returns what could not be removed, and says so: cleanup never
+ * fails silently.
  */
 export async function removeLabelled(label: string, value: string): Promise<string[]> {
   const filter = `label=${label}=${value}`;
-  const leftovers: string[] = [];
   const list = async (kind: "container" | "network" | "volume") => {
     const args =
       kind === "container" ? ["ps", "-aq", "--filter", filter] : [kind, "ls", "-q", "--filter", filter];
     const result = await run("docker", args);
     return result.stdout.split("\n").filter((id) => id.trim() !== "");
   };
-  const remove = async (kind: string, args: string[], ids: string[]) => {
-    if (ids.length === 0) return;
-    const result = await run("docker", [...args, ...ids]);
-    if (result.code !== 0) leftovers.push(`${kind} ${ids.join(" ")}: ${result.stderr.trim()}`);
+  const errors = new Map<string, string>();
+  const remove = async (kind: "container" | "network" | "volume", args: string[]) => {
+    // A removal another cleanup already started, or finished, is not an error; anything still listed is.
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const ids = await list(kind);
+      if (ids.length === 0) return;
+      const result = await run("docker", [...args, ...ids]);
+      if (result.code !== 0) errors.set(kind, result.stderr.trim());
+      if (result.code !== 0 && !/already in progress|not found|No such/i.test(result.stderr)) break;
+      if (result.code !== 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   };
-  await remove("containers", ["rm", "-f", "-v"], await list("container"));
-  await remove("networks", ["network", "rm"], await list("network"));
-  await remove("volumes", ["volume", "rm", "-f"], await list("volume"));
+  await remove("container", ["rm", "-f", "-v"]);
+  await remove("network", ["network", "rm"]);
+  await remove("volume", ["volume", "rm", "-f"]);
+  const leftovers: string[] = [];
+  for (const kind of ["container", "network", "volume"] as const) {
+    const ids = await list(kind);
+    if (ids.length > 0) leftovers.push(`${kind}s ${ids.join(" ")}: ${errors.get(kind) ?? "still there"}`);
+  }
   for (const leftover of leftovers) say(`[cleanup] could not remove ${leftover}`);
   return leftovers;
 }

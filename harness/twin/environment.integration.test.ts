@@ -1,6 +1,6 @@
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -319,8 +319,11 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
       expect(sent).toBe(true);
       expect(result.code).toBe(130);
       expect(result.stderr).toMatch(/interrupted/);
+      expect(result.stderr).not.toMatch(/could not remove/);
       expect(await leftovers(name)).toEqual([]);
       expect(readEnvironment(configFor(name))).toBeUndefined();
+      // Its CA and keys go too.
+      expect(existsSync(join(configFor(name).stateDir, "envs", name))).toBe(false);
     });
 
     it("left the running twin as it was", async () => {

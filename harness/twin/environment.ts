@@ -197,9 +197,10 @@ export async function startEnvironment(
   // Ctrl-C: remove what exists now, so the steps in flight fail fast; the catch below removes the rest.
   // Any failure stops the work still in flight (builds, pulls) through this signal too.
   const stop = new AbortController();
+  let interruptCleanup: Promise<unknown> = Promise.resolve();
   const onAbort = () => {
     stop.abort(options.signal?.reason);
-    void removeLabelled(LABEL_OWNER, owner);
+    interruptCleanup = removeLabelled(LABEL_OWNER, owner);
   };
   options.signal?.addEventListener("abort", onAbort, { once: true });
   const inFlight: Promise<unknown>[] = [];
@@ -211,7 +212,7 @@ export async function startEnvironment(
     say(`[${name}] start-up failed: removing what it started`);
     if (!stop.signal.aborted) stop.abort(error);
     // Nothing may still be writing files or starting containers when the cleanup runs.
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled([...inFlight, interruptCleanup]);
     await stopEnvironment(config, name);
     throw options.signal?.aborted && !(error instanceof InterruptedError) ? options.signal.reason : error;
   } finally {
