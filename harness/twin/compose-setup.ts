@@ -130,6 +130,11 @@ export async function composeSetup(config: HarnessConfig, signal: AbortSignal): 
       secretRegion: twin.backend.stack.region,
     },
     bucket: twin.bucket,
+    securityGroups: {
+      api: twin.backend.outputs.ApiSecurityGroupId ?? "",
+      database: twin.backend.outputs.DatabaseSecurityGroupId ?? "",
+      region: twin.backend.stack.region,
+    },
     topology: twin.topology,
     startedAt: new Date().toISOString(),
     timingsMs: { setup: Math.round(performance.now() - started) },

@@ -27,6 +27,7 @@ import { formatMs, say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
 import { createLocalCa, issueCertificate } from "../tls/local-ca.ts";
 import { assertEntryPointsFree, entryPoints, type EntryPoints } from "./entry-points.ts";
+import { enforceSecurityGroups } from "./firewall.ts";
 import { publishWebDist, resolveTwinNames, writeHostsFile } from "./names.ts";
 import { readServiceUnit } from "./systemd-unit.ts";
 import type { Topology } from "./topology.ts";
@@ -69,6 +70,8 @@ export interface Environment {
     readonly secretRegion: string;
   };
   readonly bucket: string;
+  /** The deployed security groups the twin enforces (iptables in the instance's and the database's namespaces). */
+  readonly securityGroups: { readonly api: string; readonly database: string; readonly region: string };
   readonly topology: Topology;
   readonly startedAt: string;
   readonly timingsMs: Readonly<Record<string, number>>;
@@ -382,6 +385,25 @@ async function bringUp(
   );
 
   const [api, site] = await Promise.all([apiPath, edgePath]);
+  const securityGroups = {
+    api: twin.backend.outputs.ApiSecurityGroupId ?? "",
+    database: twin.backend.outputs.DatabaseSecurityGroupId ?? "",
+    region: twin.backend.stack.region,
+  };
+  await progress.step(
+    "firewall",
+    "security groups enforced in the instance's and database's namespaces",
+    () =>
+      enforceSecurityGroups({
+        ec2: twin.backendClients.ec2,
+        netkitImage: resolved.netkit.reference,
+        owner,
+        members: {
+          [securityGroups.api]: [api.app.getId()],
+          [securityGroups.database]: [api.database.getId()],
+        },
+      }),
+  );
   const names = await progress.step("names", "Route 53 records mapped to entry points", () =>
     resolveTwinNames(
       twin.frontendClients.route53,
@@ -427,6 +449,7 @@ async function bringUp(
       secretRegion: twin.backend.stack.region,
     },
     bucket: site.bucket,
+    securityGroups,
     topology,
     startedAt: new Date().toISOString(),
     timingsMs: {},

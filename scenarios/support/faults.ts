@@ -2,28 +2,14 @@ import { loadConfig } from "../../harness/config.ts";
 import { ImageResolver } from "../../harness/images/image-resolver.ts";
 import { LABEL_OWNER } from "../../harness/support/cleanup.ts";
 import { run } from "../../harness/support/run.ts";
+import { inNamespace } from "../../harness/twin/firewall.ts";
 import type { Environment } from "../../harness/twin/environment.ts";
 import { query } from "./database.ts";
 
-/** Runs a shell script with NET_ADMIN in a twin container's network namespace (tc, iptables, ip). */
+/** Runs a shell script with NET_ADMIN in a twin container's network namespace (iptables, ip). */
 export async function inNetworkNamespaceOf(environment: Environment, containerId: string, script: string) {
   const image = await new ImageResolver(loadConfig()).resolve("netkit");
-  const result = await run("docker", [
-    "run",
-    "--rm",
-    "--network",
-    `container:${containerId}`,
-    "--cap-add",
-    "NET_ADMIN",
-    "--label",
-    `${LABEL_OWNER}=${environment.owner}`,
-    image.reference,
-    "sh",
-    "-euc",
-    script,
-  ]);
-  if (result.code !== 0) throw new Error(`in the namespace of ${containerId}: ${result.stderr.trim()}`);
-  return result.stdout;
+  return inNamespace(image.reference, environment.owner, containerId, script);
 }
 
 /** The IP address of a twin container on one of its networks. */
@@ -82,6 +68,10 @@ export async function delayAppToDatabase(environment: Environment, ms: number): 
   if (started.code !== 0) throw new Error(`cannot start the latency proxy: ${started.stderr.trim()}`);
   const proxy = await addressOn(name, environment.networks.private);
   const rule = `-p tcp -d ${database} --dport 5432 -j DNAT --to-destination ${proxy}:5432`;
+  // The proxy is the network between the two, not a new member of the database's security group: the
+  // database's firewall lets it through for as long as the fault lasts.
+  const pass = `TWIN-SG -p tcp -s ${proxy}/32 --dport 5432 -j ACCEPT`;
+  await inNetworkNamespaceOf(environment, environment.containers.database, `iptables -I ${pass}`);
   const endSessions = () =>
     query(
       environment,
@@ -92,6 +82,7 @@ export async function delayAppToDatabase(environment: Environment, ms: number): 
   return async () => {
     await inNetworkNamespaceOf(environment, environment.containers.app, `iptables -t nat -D OUTPUT ${rule}`);
     await run("docker", ["rm", "-f", name]);
+    await inNetworkNamespaceOf(environment, environment.containers.database, `iptables -D ${pass}`);
     await endSessions();
   };
 }
