@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
 import { run } from "../harness/support/run.ts";
+import { loadConfig } from "../harness/config.ts";
+import { ImageResolver } from "../harness/images/image-resolver.ts";
+import { rebootStandIn } from "../harness/twin/firewall.ts";
 import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
 import { Api } from "./support/api.ts";
 import { delayAppToDatabase } from "./support/faults.ts";
@@ -57,8 +60,12 @@ describe("resilience", () => {
       }
     })();
     const rebootAt = Date.now();
-    const restarted = await run("docker", ["restart", "--time", "10", environment.containers.database]);
-    expect(restarted.code).toBe(0);
+    // An RDS reboot: the container restarts, and its security group still applies afterwards.
+    await rebootStandIn(
+      environment,
+      "database",
+      (await new ImageResolver(loadConfig()).resolve("netkit")).reference,
+    );
     await healthyWithin(15_000 - (Date.now() - rebootAt));
     writing = false;
     await writer;

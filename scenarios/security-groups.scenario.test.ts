@@ -156,8 +156,11 @@ describe("security-group replay", () => {
 
     for (const vantage of vantages) {
       const planned = targets(vantage.instance).filter(
+        // A member probing its own address goes over loopback, which no security group governs.
         (target) =>
-          target.address !== undefined && !(vantage.source === "api member" && target.name === "instance"),
+          target.address !== undefined &&
+          !(vantage.source === "api member" && target.name === "instance") &&
+          !(vantage.source === "database member" && target.name === "database"),
       );
       const probed = await probeFromVantage(
         vantage.network,

@@ -64,3 +64,43 @@ export async function enforceSecurityGroups(options: {
   }
   return groups;
 }
+
+/** What the firewall of a running environment needs to know (a subset of the saved Environment). */
+export interface FirewalledEnvironment {
+  readonly owner: string;
+  readonly emulator: { readonly endpoint: string };
+  readonly securityGroups: { readonly api: string; readonly database: string; readonly region: string };
+  readonly containers: { readonly app: string; readonly database: string };
+}
+
+/** Applies (again) the deployed security groups to a running environment's instance and database. */
+export async function enforceEnvironmentSecurityGroups(
+  environment: FirewalledEnvironment,
+  netkitImage: string,
+): Promise<SecurityGroup[]> {
+  const { emulatorClients } = await import("../cdk/emulator-clients.ts");
+  return enforceSecurityGroups({
+    ec2: emulatorClients(environment.emulator.endpoint, environment.securityGroups.region).ec2,
+    netkitImage,
+    owner: environment.owner,
+    members: {
+      [environment.securityGroups.api]: [environment.containers.app],
+      [environment.securityGroups.database]: [environment.containers.database],
+    },
+  });
+}
+
+/**
+ * Restarts a stand-in's container as a reboot of its resource (an RDS reboot, an instance reboot): a
+ * restarted container gets a fresh network namespace, so the security groups are applied again, as AWS
+ * keeps them across a reboot. A bare `docker restart` would leave the twin without its firewall.
+ */
+export async function rebootStandIn(
+  environment: FirewalledEnvironment,
+  component: "app" | "database",
+  netkitImage: string,
+): Promise<void> {
+  const restarted = await run("docker", ["restart", "--time", "10", environment.containers[component]]);
+  if (restarted.code !== 0) throw new Error(`cannot restart the ${component}: ${restarted.stderr.trim()}`);
+  await enforceEnvironmentSecurityGroups(environment, netkitImage);
+}
