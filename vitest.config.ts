@@ -32,6 +32,7 @@ export default defineConfig({
           name: "scenarios",
           include: ["scenarios/**/*.scenario.test.ts"],
           globalSetup: ["harness/testing/docker-global-setup.ts", "scenarios/support/global-setup.ts"],
+          setupFiles: ["scenarios/support/logs-on-failure.ts"],
           testTimeout: 180_000,
           hookTimeout: 900_000,
           fileParallelism: false,

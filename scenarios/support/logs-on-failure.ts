@@ -1,0 +1,40 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { afterEach, inject } from "vitest";
+import { REPO_ROOT } from "../../harness/config.ts";
+import { run } from "../../harness/support/run.ts";
+import { COMPONENT_NAMES } from "../../harness/twin/environment.ts";
+
+/**
+ * When a scenario fails, the twin's container logs are attached: each component's last lines are saved
+ * under reports/scenario-logs/<file>/<test>/, and the app's and the proxy's tails are printed (so they
+ * land in the JUnit report's output too).
+ */
+afterEach(async (context) => {
+  if (context.task.result?.state !== "fail") return;
+  const environment = inject("twin");
+  const slug = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80);
+  const dir = join(
+    REPO_ROOT,
+    "reports",
+    "scenario-logs",
+    slug(basename(context.task.file?.name ?? "scenario")),
+    slug(context.task.name),
+  );
+  mkdirSync(dir, { recursive: true });
+  const tails: string[] = [];
+  for (const component of COMPONENT_NAMES) {
+    const logs = await run("docker", [
+      "logs",
+      "--timestamps",
+      "--tail",
+      "300",
+      environment.containers[component],
+    ]);
+    const text = logs.stdout + logs.stderr;
+    writeFileSync(join(dir, `${component}.log`), text);
+    if (component === "app" || component === "proxy" || component === "edge")
+      tails.push(`--- ${component} (last 20 lines) ---\n${text.trim().split("\n").slice(-20).join("\n")}`);
+  }
+  console.error(`[scenarios] container logs attached: ${dir}\n${tails.join("\n")}`);
+});
