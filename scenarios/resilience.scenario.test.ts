@@ -6,7 +6,7 @@ import { ImageResolver } from "../harness/images/image-resolver.ts";
 import { rebootStandIn } from "../harness/twin/firewall.ts";
 import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
 import { Api } from "./support/api.ts";
-import { delayAppToDatabase } from "./support/faults.ts";
+import { delayAppToDatabase, killAppProcess } from "./support/faults.ts";
 import { send, targetAgent, twinTarget } from "./support/target.ts";
 
 /** Failures the production architecture must ride out, injected into the running twin. */
@@ -79,15 +79,7 @@ describe("resilience", () => {
   it("restarts the app as the unit says (Restart=always, RestartSec) when its process dies", async () => {
     expect(await health()).toBe(200);
     const killedAt = Date.now();
-    const killed = await run("docker", [
-      "exec",
-      environment.containers.app,
-      "sh",
-      "-c",
-      'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < "$p/cmdline" 2>/dev/null)" in "$0 "*) kill -KILL "${p#/proc/}";; esac; done',
-      unit.execStart[0] ?? "/usr/bin/java",
-    ]);
-    expect(killed.code).toBe(0);
+    await killAppProcess(environment, unit.execStart[0] ?? "/usr/bin/java");
     await healthyWithin(unit.restartSec * 1_000 + 60_000);
     // Not sooner than the unit's pause: the supervisor waited RestartSec before starting the JVM again.
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(unit.restartSec * 1_000);

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
-import { run } from "../harness/support/run.ts";
 import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
 import { Api } from "./support/api.ts";
+import { killAppProcess } from "./support/faults.ts";
 import { StompSession } from "./support/stomp.ts";
 import { apiReadOnlyChecks } from "./checks/api-readonly.ts";
 import { targetAgent, twinTarget } from "./support/target.ts";
@@ -132,15 +132,7 @@ describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.
     await session.connect();
     session.subscribe(`/topic/workspaces/${workspace.id}`);
     // The JVM dies (SIGKILL, as a crash); the supervisor restarts it after RestartSec, as systemd would.
-    const killed = await run("docker", [
-      "exec",
-      environment.containers.app,
-      "sh",
-      "-c",
-      'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < "$p/cmdline" 2>/dev/null)" in "$0 "*) kill -KILL "${p#/proc/}";; esac; done',
-      unit.execStart[0] ?? "/usr/bin/java",
-    ]);
-    expect(killed.code).toBe(0);
+    await killAppProcess(environment, unit.execStart[0] ?? "/usr/bin/java");
     await session.until("the connection to drop", () => (session.closes > 0 ? true : undefined), 15_000);
     await session.until("the client to reconnect", () => (session.connects > 1 ? true : undefined), 60_000);
     const mission = await api.createMission(user, workspace.id);
