@@ -1,0 +1,51 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT } from "../harness/config.ts";
+import { run } from "../harness/support/run.ts";
+
+/** The p-th percentile (0-100) of samples, by nearest rank. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export const median = (samples: readonly number[]) => percentile(samples, 50);
+
+export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Writes a benchmark's result as bench/results/<name>.json, with when and where it was measured. */
+export async function writeResult(name: string, result: Record<string, unknown>): Promise<string> {
+  const cpus = (await run("nproc", [])).stdout.trim();
+  const dir = join(REPO_ROOT, "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ benchmark: name, measuredAt: new Date().toISOString(), machine: { cpus: Number(cpus) }, ...result }, null, 2)}\n`,
+  );
+  return file;
+}
+
+/** Memory of running containers (MiB), by container name, from one `docker stats` sample. */
+export async function memoryMiB(containers: readonly string[]): Promise<Record<string, number>> {
+  const stats = await run("docker", [
+    "stats",
+    "--no-stream",
+    "--format",
+    "{{.Name}}\t{{.MemUsage}}",
+    ...containers,
+  ]);
+  const units: Record<string, number> = { B: 1 / 1024 ** 2, KiB: 1 / 1024, MiB: 1, GiB: 1024 };
+  return Object.fromEntries(
+    stats.stdout
+      .split("\n")
+      .filter((line) => line.includes("\t"))
+      .map((line) => {
+        const [name, usage] = line.split("\t");
+        const match = (usage ?? "").match(/^([\d.]+)(B|KiB|MiB|GiB)/);
+        return [name ?? "", match ? round(Number(match[1]) * (units[match[2] as string] ?? 1)) : Number.NaN];
+      }),
+  );
+}
