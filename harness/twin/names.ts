@@ -1,9 +1,10 @@
 import { GetBucketPolicyCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ListResourceRecordSetsCommand, type Route53Client } from "@aws-sdk/client-route-53";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { extname, join, relative, sep } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { extname, relative, sep } from "node:path";
 import { HarnessError } from "../errors.ts";
 import type { EntryPoints } from "./entry-points.ts";
+import { filesBelow } from "../support/files.ts";
 
 /** The twin's names, as Route 53 in the emulator answers them, mapped to the stand-ins' loopback addresses. */
 export interface NameMap {
@@ -129,15 +130,9 @@ export function cacheControlFor(key: string): string {
   return "public, max-age=300";
 }
 
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)],
-  );
-}
-
 /** Uploads a web build to the bucket with each file's Content-Type and Cache-Control; returns the count. */
 export async function publishWebDist(s3: S3Client, bucket: string, dir: string): Promise<number> {
-  const files = walk(dir);
+  const files = filesBelow(dir);
   await Promise.all(
     files.map((file) => {
       const key = relative(dir, file).split(sep).join("/");
