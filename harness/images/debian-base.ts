@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { HarnessConfig } from "../config.ts";
 import { ImageError } from "../errors.ts";
-import { aptInstall, findExecutable, isRoot, osIds } from "../support/host.ts";
+import { ensureCommand, isRoot, osIds } from "../support/host.ts";
 import { lastLines, run } from "../support/run.ts";
 import type { DebianSuite } from "./catalog.ts";
 import { LABEL_COMPONENT, LABEL_RECIPE } from "./docker-cli.ts";
@@ -23,20 +23,23 @@ export function debianBase(suite: DebianSuite): BaseImage {
   return { suite, hash, tag: `threadcast-harness/debian:${suite}-${shortHash(hash)}` };
 }
 
-async function requireDebootstrap(config: HarnessConfig, signal?: AbortSignal): Promise<string> {
-  const found = findExecutable("debootstrap", ["/usr/sbin", "/sbin"]);
-  if (found) return found;
+function requireDebootstrap(config: HarnessConfig, signal?: AbortSignal): Promise<string> {
   const apt = osIds().some((id) => id === "debian" || id === "ubuntu");
-  if (apt && isRoot() && config.autoInstall === "auto") {
-    await aptInstall(["debootstrap"], signal);
-    const installed = findExecutable("debootstrap", ["/usr/sbin", "/sbin"]);
-    if (installed) return installed;
-  }
-  throw new ImageError(
-    "debootstrap is not installed, and the offline image recipes start from a debootstrapped Debian",
-    apt
-      ? "apt-get install -y debootstrap (as root), or set HARNESS_IMAGES=upstream where a registry answers"
-      : "run on a Debian/Ubuntu host, or set HARNESS_IMAGES=upstream where a registry answers",
+  return ensureCommand(
+    config.autoInstall,
+    {
+      names: ["debootstrap"],
+      extraDirs: ["/usr/sbin", "/sbin"],
+      packages: ["debootstrap"],
+      missing: () =>
+        new ImageError(
+          "debootstrap is not installed, and the offline image recipes start from a debootstrapped Debian",
+          apt
+            ? "apt-get install -y debootstrap (as root), or set HARNESS_IMAGES=upstream where a registry answers"
+            : "run on a Debian/Ubuntu host, or set HARNESS_IMAGES=upstream where a registry answers",
+        ),
+    },
+    signal,
   );
 }
 

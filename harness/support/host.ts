@@ -74,3 +74,36 @@ async function aptInstallNow(packages: readonly string[], signal?: AbortSignal):
     );
   }
 }
+
+/** What {@link ensureCommand} looks for, installs, and says when it can do neither. */
+export interface HostCommand {
+  /** Executable names, the first found wins. */
+  readonly names: readonly string[];
+  /** Directories searched besides PATH (sbin for system tools). */
+  readonly extraDirs?: readonly string[];
+  /** Debian packages that provide it. */
+  readonly packages: readonly string[];
+  /** The error to throw when it is missing and cannot be installed (its message says why it is needed). */
+  readonly missing: () => Error;
+}
+
+/**
+ * A command this host must have: found on PATH (or in `extraDirs`), or installed from Debian's packages
+ * on a Debian/Ubuntu host as root, unless HARNESS_AUTO_INSTALL=never. Otherwise `missing()` is thrown.
+ */
+export async function ensureCommand(
+  autoInstall: "auto" | "never",
+  command: HostCommand,
+  signal?: AbortSignal,
+): Promise<string> {
+  const find = () =>
+    command.names.map((name) => findExecutable(name, command.extraDirs)).find((path) => path !== undefined);
+  const found = find();
+  if (found) return found;
+  if (autoInstall === "auto" && isRoot() && osIds().some((id) => id === "debian" || id === "ubuntu")) {
+    await aptInstall(command.packages, signal);
+    const installed = find();
+    if (installed) return installed;
+  }
+  throw command.missing();
+}
