@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
 import { run } from "../harness/support/run.ts";
+import { waitFor } from "../harness/support/wait-for.ts";
 import { loadConfig } from "../harness/config.ts";
 import { ImageResolver } from "../harness/images/image-resolver.ts";
 import { rebootStandIn } from "../harness/twin/firewall.ts";
@@ -24,14 +25,9 @@ describe("resilience", () => {
     }
   };
   /** Polls the health check until it answers 200, for at most `ms`; returns how long it took. */
-  const healthyWithin = async (ms: number): Promise<number> => {
-    const started = Date.now();
-    while (Date.now() - started < ms) {
-      if ((await health()) === 200) return Date.now() - started;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error(`the API was not healthy within ${ms} ms`);
-  };
+  /** Waits until the health check answers 200, for at most `ms` (the harness's readiness wait). */
+  const healthyWithin = (ms: number) =>
+    waitFor("the API to be healthy", async () => ((await health()) === 200 ? true : undefined), ms);
   const appStartedAt = async () =>
     (
       await run("docker", ["inspect", "--format", "{{.State.StartedAt}}", environment.containers.app])

@@ -9,6 +9,7 @@ import { run } from "../harness/support/run.ts";
 import { COMPONENT_NAMES } from "../harness/twin/environment.ts";
 import { tlsChecks, tlsNames } from "./checks/tls.ts";
 import { twinTarget } from "./support/target.ts";
+import { addressOn } from "./support/faults.ts";
 import { probeFrom } from "./support/vantage.ts";
 
 /** The seed's security design, checked against the running twin. */
@@ -28,14 +29,8 @@ describe("security design", () => {
   });
 
   it("keeps the database unreachable from the public network (and reachable from the instance)", async () => {
-    const inspected = await run("docker", [
-      "inspect",
-      "--format",
-      `{{(index .NetworkSettings.Networks "${environment.networks.private}").IPAddress}}`,
-      environment.containers.database,
-    ]);
-    const databaseIp = inspected.stdout.trim();
-    expect(databaseIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // addressOn refuses a container without an IPv4 address on the network.
+    const databaseIp = await addressOn(environment.containers.database, environment.networks.private);
     const targets = [
       [environment.database.host, 5432],
       [databaseIp, 5432],
