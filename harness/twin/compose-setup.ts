@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, w
 import { join } from "node:path";
 import type { HarnessConfig } from "../config.ts";
 import { environmentFileContent } from "../containers/app-container.ts";
-import { parseResourceTypes } from "../containers/emulator-container.ts";
+import { LOCALSTACK_PORT, parseResourceTypes } from "../containers/emulator-container.ts";
 import { bundleEdgeServer } from "../edge/edge-container.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
 import { referenceJarPath, FixtureBuildError } from "../fixtures/backend-jar.ts";
@@ -12,7 +12,7 @@ import { formatMs, say } from "../support/progress.ts";
 import { createLocalCa, issueCertificate } from "../tls/local-ca.ts";
 import { COMPOSE_VOLUMES } from "./compose.ts";
 import { entryPoints } from "./entry-points.ts";
-import type { Environment } from "./environment.ts";
+import { containerNameOf, ownerOf, type Environment } from "./environment.ts";
 import { publishWebDist, resolveTwinNames, writeHostsFile } from "./names.ts";
 import { deployTwin, edgeSettings, EMULATOR_IN_TWIN } from "./twin-setup.ts";
 
@@ -94,18 +94,13 @@ export async function composeSetup(config: HarnessConfig, signal: AbortSignal): 
     [...twin.siteNames, twin.apiName],
   );
   writeHostsFile(join(dir, "hosts"), config.envName, names.hosts);
-  const containerName = (component: string) => `tc-${config.envName}-${component}`;
+  const containerName = (component: string) => containerNameOf(config.envName, component);
   const environment: Environment = {
     name: config.envName,
-    owner: `env-${config.envName}`,
+    owner: ownerOf(config.envName),
     dir,
     caFile: ca.certFile,
-    urls: {
-      site: `https://${twin.siteNames[0]}/`,
-      www: `https://${twin.siteNames[1] ?? twin.siteNames[0]}/`,
-      api: `https://${twin.apiName}/api`,
-      ws: `wss://${twin.apiName}/ws`,
-    },
+    urls: twin.described.urls,
     hosts: names.hosts,
     hostsVia: names.via,
     entryPoints: entries,
@@ -118,23 +113,12 @@ export async function composeSetup(config: HarnessConfig, signal: AbortSignal): 
       edge: containerName("edge"),
     },
     emulator: {
-      endpoint: `http://${entries.emulator.address}:4566`,
+      endpoint: `http://${entries.emulator.address}:${LOCALSTACK_PORT}`,
       hostedZoneId: twin.deployment.hostedZoneId,
     },
-    database: {
-      host: twin.appEnvironment.DB_HOST ?? "",
-      port: 5432,
-      name: twin.database.name,
-      user: twin.database.user,
-      secretArn: twin.backend.outputs.DatabaseSecretArn ?? "",
-      secretRegion: twin.backend.stack.region,
-    },
+    database: twin.described.database,
     bucket: twin.bucket,
-    securityGroups: {
-      api: twin.backend.outputs.ApiSecurityGroupId ?? "",
-      database: twin.backend.outputs.DatabaseSecurityGroupId ?? "",
-      region: twin.backend.stack.region,
-    },
+    securityGroups: twin.described.securityGroups,
     topology: twin.topology,
     startedAt: new Date().toISOString(),
     timingsMs: { setup: Math.round(performance.now() - started) },

@@ -92,6 +92,8 @@ export { EnvironmentError };
 const envDir = (config: HarnessConfig, name: string) => join(config.stateDir, "envs", name);
 const stateFile = (config: HarnessConfig, name: string) => join(envDir(config, name), "environment.json");
 export const ownerOf = (name: string) => `env-${name}`;
+/** The container of an environment's component: tc-<environment>-<component>. */
+export const containerNameOf = (name: string, component: string) => `tc-${name}-${component}`;
 
 /** The environment's saved description, or undefined when it was never brought up (or was taken down). */
 export function readEnvironment(config: HarnessConfig, name = config.envName): Environment | undefined {
@@ -247,7 +249,7 @@ async function bringUp(
 ): Promise<Environment> {
   const progress = new Progress(signal);
   const labels = (component: TwinComponent) => ({ [LABEL_OWNER]: owner, [LABEL_COMPONENT]: component });
-  const containerName = (component: TwinComponent) => `tc-${name}-${component}`;
+  const containerName = (component: TwinComponent) => containerNameOf(name, component);
   const resolver = new ImageResolver(config, { signal });
   const image = (component: Parameters<ImageResolver["resolve"]>[0]) =>
     resolver.resolve(component).then((resolved) => resolved.reference);
@@ -385,11 +387,7 @@ async function bringUp(
   );
 
   const [api, site] = await Promise.all([apiPath, edgePath]);
-  const securityGroups = {
-    api: twin.backend.outputs.ApiSecurityGroupId ?? "",
-    database: twin.backend.outputs.DatabaseSecurityGroupId ?? "",
-    region: twin.backend.stack.region,
-  };
+  const { securityGroups } = twin.described;
   await progress.step(
     "firewall",
     "security groups enforced in the instance's and database's namespaces",
@@ -422,12 +420,7 @@ async function bringUp(
     owner,
     dir,
     caFile: twinCa.certFile,
-    urls: {
-      site: `https://${siteNames[0]}/`,
-      www: `https://${siteNames[1] ?? siteNames[0]}/`,
-      api: `https://${apiName}/api`,
-      ws: `wss://${apiName}/ws`,
-    },
+    urls: twin.described.urls,
     hosts: names.hosts,
     hostsVia: names.via,
     entryPoints: entries,
@@ -440,14 +433,7 @@ async function bringUp(
       edge: site.edge.getId(),
     },
     emulator: { endpoint, hostedZoneId: twin.deployment.hostedZoneId },
-    database: {
-      host: TWIN_HOSTS.database,
-      port: 5432,
-      name: twin.database.name,
-      user: twin.database.user,
-      secretArn: twin.backend.outputs.DatabaseSecretArn ?? "",
-      secretRegion: twin.backend.stack.region,
-    },
+    database: twin.described.database,
     bucket: site.bucket,
     securityGroups,
     topology,

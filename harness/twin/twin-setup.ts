@@ -34,6 +34,19 @@ export interface DeployedTwin {
   readonly appEnvironment: Readonly<Record<string, string>>;
   readonly backendClients: EmulatorClients;
   readonly frontendClients: EmulatorClients;
+  /** What an Environment says about the deployment, derived here once for env:up and compose alike. */
+  readonly described: {
+    readonly urls: { readonly site: string; readonly www: string; readonly api: string; readonly ws: string };
+    readonly database: {
+      readonly host: string;
+      readonly port: number;
+      readonly name: string;
+      readonly user: string;
+      readonly secretArn: string;
+      readonly secretRegion: string;
+    };
+    readonly securityGroups: { readonly api: string; readonly database: string; readonly region: string };
+  };
 }
 
 function stackWith(
@@ -85,17 +98,20 @@ export async function deployTwin(options: {
     throw new EnvironmentError("the database secret in the emulator has no username or password");
   const jwtSecret = await secret(output(backend, "JwtSecretArn"));
   const databaseName = backend.outputs.DatabaseName ?? topology.database.databaseName;
+  const siteNames = output(frontend, "SiteDomainNames").split(",");
+  const apiName = output(backend, "ApiDomainName");
+  const databaseHost = backend.outputs.DatabaseEndpoint ?? TWIN_HOSTS.database;
   return {
     deployment,
     backend,
     frontend,
     topology,
-    siteNames: output(frontend, "SiteDomainNames").split(","),
-    apiName: output(backend, "ApiDomainName"),
+    siteNames,
+    apiName,
     bucket: output(frontend, "WebBucketName"),
     database: { name: databaseName, user: databaseSecret.username, password: databaseSecret.password },
     appEnvironment: {
-      DB_HOST: backend.outputs.DatabaseEndpoint ?? TWIN_HOSTS.database,
+      DB_HOST: databaseHost,
       DB_PORT: "5432",
       DB_NAME: databaseName,
       DB_USERNAME: databaseSecret.username,
@@ -104,6 +120,27 @@ export async function deployTwin(options: {
     },
     backendClients,
     frontendClients,
+    described: {
+      urls: {
+        site: `https://${siteNames[0]}/`,
+        www: `https://${siteNames[1] ?? siteNames[0]}/`,
+        api: `https://${apiName}/api`,
+        ws: `wss://${apiName}/ws`,
+      },
+      database: {
+        host: databaseHost,
+        port: 5432,
+        name: databaseName,
+        user: databaseSecret.username,
+        secretArn: output(backend, "DatabaseSecretArn"),
+        secretRegion: backend.stack.region,
+      },
+      securityGroups: {
+        api: output(backend, "ApiSecurityGroupId"),
+        database: output(backend, "DatabaseSecurityGroupId"),
+        region: backend.stack.region,
+      },
+    },
   };
 }
 
