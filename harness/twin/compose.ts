@@ -16,13 +16,12 @@ import { LIST_RESOURCE_TYPES_PY, LOCALSTACK_PORT } from "../containers/emulator-
 import type { ComponentName } from "../images/catalog.ts";
 import { ImageResolver } from "../images/image-resolver.ts";
 import { LABEL_OWNER } from "../support/cleanup.ts";
-import { entryPoints, type EntryPoint } from "./entry-points.ts";
+import { COMPOSE_ENV, entryPoints, type EntryPoint } from "./entry-points.ts";
 import { COMPONENT_NAMES, LABEL_COMPONENT, ownerOf, type TwinComponent } from "./environment.ts";
 import { readServiceUnit } from "./systemd-unit.ts";
 import { deriveTopology, type Topology } from "./topology.ts";
 
-/** The environment name of the docker-compose twin: its labels, container names and entry points. */
-export const COMPOSE_ENV = "compose";
+export { COMPOSE_ENV };
 export const COMPOSE_FILE = "docker-compose.yml";
 
 /** Where the setup service leaves what the other services mount (named volumes). */

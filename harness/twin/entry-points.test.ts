@@ -1,7 +1,48 @@
-import { createServer } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cacheControlFor } from "./names.ts";
-import { assertEntryPointsFree, entryPoints } from "./entry-points.ts";
+import {
+  allocateEntryPoints,
+  assertEntryPointsFree,
+  COMPOSE_ENV,
+  entryPoints,
+  entryPointsAt,
+  homeOctet,
+  releaseEntryPoints,
+  takenPorts,
+  type Neighbours,
+} from "./entry-points.ts";
+
+/** Neighbours as the allocator would see them, given which environments have containers or publish where. */
+const neighbours = (running: string[] = [], publishers: Record<string, string> = {}): Neighbours => ({
+  hasContainers: async (name) => running.includes(name),
+  publisherOf: async (address) => publishers[address],
+});
+
+/**
+ * A name (with this prefix) whose home octet and the one after it are free on this machine (other tests
+ * run twins meanwhile) and are not the compose twin's.
+ */
+async function nameAwayFrom(prefix: string): Promise<string> {
+  const compose = homeOctet(COMPOSE_ENV);
+  for (let n = 0; ; n += 1) {
+    const home = homeOctet(`${prefix}-${n}`);
+    if (home === compose || next(home) === compose) continue;
+    const taken = await Promise.all([home, next(home)].map((octet) => takenPorts(entryPointsAt(octet))));
+    if (taken.every((ports) => ports.length === 0)) return `${prefix}-${n}`;
+  }
+}
+
+const listen = (port: number, address: string) =>
+  new Promise<Server>((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject).listen(port, address, () => resolve(server));
+  });
+
+const next = (octet: number) => (octet === 249 ? 10 : octet + 1);
 
 describe("entryPoints", () => {
   it("gives each stand-in its own loopback address, stable for a name", () => {
@@ -31,6 +72,80 @@ describe("entryPoints", () => {
       server.close();
     }
     await expect(assertEntryPointsFree(name, points)).resolves.toBeUndefined();
+  });
+});
+
+describe("allocateEntryPoints (two environments never share an address, however their names hash)", () => {
+  const claimsDir = () => mkdtempSync(join(tmpdir(), "claims-"));
+  const claim = (dir: string, octet: number, name: string, pid: number) =>
+    writeFileSync(join(dir, `${octet}.json`), JSON.stringify({ name, pid }));
+
+  it("gives a name its home octet when nobody holds it, and records the claim until released", async () => {
+    const dir = claimsDir();
+    const name = await nameAwayFrom(`home${process.pid}`);
+    const { points, movedPast } = await allocateEntryPoints(name, dir, neighbours());
+    expect(points).toEqual(entryPoints(name));
+    expect(movedPast).toEqual([]);
+    const file = join(dir, `${homeOctet(name)}.json`);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ name, pid: process.pid });
+    releaseEntryPoints(name, dir);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("moves past an octet another live environment claimed, naming it", async () => {
+    const dir = claimsDir();
+    const name = await nameAwayFrom(`moved${process.pid}`);
+    claim(dir, homeOctet(name), "other", process.pid); // a live process: its env:up is still running
+    const { points, movedPast } = await allocateEntryPoints(name, dir, neighbours());
+    expect(movedPast).toEqual([{ octet: homeOctet(name), holder: "other" }]);
+    expect(points).toEqual(entryPointsAt(next(homeOctet(name))));
+  });
+
+  it("moves past a claim whose start-up ended while its environment still has containers", async () => {
+    const dir = claimsDir();
+    const name = await nameAwayFrom(`up${process.pid}`);
+    claim(dir, homeOctet(name), "other", 2 ** 22 + 1); // above Linux's pid_max: no such process
+    const { movedPast } = await allocateEntryPoints(name, dir, neighbours(["other"]));
+    expect(movedPast.map((moved) => moved.holder)).toEqual(["other"]);
+  });
+
+  it("takes over a stale claim (no process, no containers) and its own earlier claim", async () => {
+    const dir = claimsDir();
+    const name = await nameAwayFrom(`stale${process.pid}`);
+    claim(dir, homeOctet(name), "gone", 2 ** 22 + 1);
+    expect((await allocateEntryPoints(name, dir, neighbours())).points).toEqual(entryPoints(name));
+    expect((await allocateEntryPoints(name, dir, neighbours())).points).toEqual(entryPoints(name));
+  });
+
+  it("never gives away the compose twin's octet", async () => {
+    const dir = claimsDir();
+    let name = "x";
+    for (let n = 0; homeOctet(name) !== homeOctet(COMPOSE_ENV); n += 1) name = `c${n}`;
+    const { points, movedPast } = await allocateEntryPoints(name, dir, neighbours());
+    expect(movedPast).toEqual([{ octet: homeOctet(COMPOSE_ENV), holder: COMPOSE_ENV }]);
+    expect(points).toEqual(entryPointsAt(next(homeOctet(COMPOSE_ENV))));
+    expect((await allocateEntryPoints(COMPOSE_ENV, dir, neighbours())).points).toEqual(
+      entryPoints(COMPOSE_ENV),
+    );
+  });
+
+  it("moves past a harness container publishing on the octet, but refuses a foreign listener there", async () => {
+    const dir = claimsDir();
+    const name = await nameAwayFrom(`port${process.pid}`);
+    const address = entryPoints(name).api.address;
+    const server = await listen(8080, address);
+    try {
+      const moved = await allocateEntryPoints(name, dir, neighbours([], { [address]: "elsewhere" }));
+      expect(moved.movedPast).toEqual([{ octet: homeOctet(name), holder: "elsewhere" }]);
+      releaseEntryPoints(name, dir);
+      await expect(allocateEntryPoints(name, dir, neighbours())).rejects.toThrow(
+        `already in use: ${address}:8080`,
+      );
+      // A refusal keeps no claim.
+      expect(existsSync(join(dir, `${homeOctet(name)}.json`))).toBe(false);
+    } finally {
+      server.close();
+    }
   });
 });
 

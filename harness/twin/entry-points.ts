@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
+import { join } from "node:path";
 import { HarnessError } from "../errors.ts";
 
 /** A port on this machine that the twin needs and something else already holds. */
@@ -20,20 +22,31 @@ export interface EntryPoints {
   readonly emulator: EntryPoint;
 }
 
+/** The environment name of the docker-compose twin; its entry points are fixed in docker-compose.yml. */
+export const COMPOSE_ENV = "compose";
+
+const FIRST_OCTET = 10;
+const OCTETS = 240;
+
+/** The third octet an environment name hashes to: its entry points' home, unless another holds it. */
+export function homeOctet(name: string): number {
+  return FIRST_OCTET + (createHash("sha256").update(name).digest().readUInt16BE(0) % OCTETS);
+}
+
 /**
- * The twin's entry points for an environment name. Each stand-in gets its own address in 127.88.0.0/16
- * (every 127/8 address is loopback on Linux), so URLs keep their real ports (https://threadcast.io, not
- * :8443) and two environments with different names never share a port. The third octet is a hash of
- * the name, so an environment keeps its addresses across restarts.
+ * The entry points on one third octet. Each stand-in gets its own address in 127.88.0.0/16 (every 127/8
+ * address is loopback on Linux), so URLs keep their real ports (https://threadcast.io, not :8443).
  */
-export function entryPoints(name: string): EntryPoints {
-  const octet = 10 + (createHash("sha256").update(name).digest().readUInt16BE(0) % 240);
+export function entryPointsAt(octet: number): EntryPoints {
   return {
     edge: { address: `127.88.${octet}.1`, ports: [80, 443] },
     api: { address: `127.88.${octet}.2`, ports: [80, 443, 8080] },
     emulator: { address: `127.88.${octet}.3`, ports: [4566] },
   };
 }
+
+/** An environment's entry points at its home octet (where the compose twin always is). */
+export const entryPoints = (name: string): EntryPoints => entryPointsAt(homeOctet(name));
 
 /** Whether something accepts connections at address:port (a loopback probe; nothing is sent). */
 function answers(address: string, port: number): Promise<boolean> {
@@ -49,21 +62,150 @@ function answers(address: string, port: number): Promise<boolean> {
   });
 }
 
+/** The entry-point ports that something already accepts connections on, as address:port. */
+export async function takenPorts(points: EntryPoints): Promise<string[]> {
+  const all = Object.values(points) as EntryPoint[];
+  const probes = all.flatMap((point) =>
+    point.ports.map(async (port) => ((await answers(point.address, port)) ? `${point.address}:${port}` : "")),
+  );
+  return (await Promise.all(probes)).filter((taken) => taken !== "");
+}
+
+function portInUse(name: string, points: EntryPoints, taken: readonly string[]): PortInUseError {
+  const all = Object.values(points) as EntryPoint[];
+  const wanted = all.flatMap((point) => point.ports.map((port) => `${point.address}:${port}`));
+  return new PortInUseError(
+    `environment "${name}" needs ${wanted.join(", ")}; already in use: ${taken.join(", ")}`,
+    `stop what listens there (a process bound to 0.0.0.0 on that port holds it on every loopback address), or pick another environment name: HARNESS_ENV=<name> npm run env:up`,
+  );
+}
+
 /** Refuses to start when any entry point's port is taken, naming each one and what to do. */
 export async function assertEntryPointsFree(name: string, points: EntryPoints): Promise<void> {
-  const all: EntryPoint[] = Object.values(points);
-  const wanted = all.flatMap((point) => point.ports.map((port) => `${point.address}:${port}`));
-  const taken: string[] = [];
-  for (const point of all) {
-    const results = await Promise.all(point.ports.map((port) => answers(point.address, port)));
-    results.forEach((inUse, index) => {
-      if (inUse) taken.push(`${point.address}:${point.ports[index]}`);
-    });
+  const taken = await takenPorts(points);
+  if (taken.length > 0) throw portInUse(name, points, taken);
+}
+
+/** What the allocator needs to know about other environments on this machine. */
+export interface Neighbours {
+  /** Whether the environment still has containers (a claim of a finished env:up lives while they do). */
+  hasContainers(name: string): Promise<boolean>;
+  /** The harness environment (by name) whose container publishes a port on this address, if any. */
+  publisherOf(address: string): Promise<string | undefined>;
+}
+
+export interface Allocation {
+  readonly points: EntryPoints;
+  /** Other environments found on the home octet (and the ones after it) that made this one move on. */
+  readonly movedPast: readonly { readonly octet: number; readonly holder: string }[];
+}
+
+interface Claim {
+  readonly name: string;
+  readonly pid: number;
+}
+
+const claimFile = (dir: string, octet: number) => join(dir, `${octet}.json`);
+
+function readClaim(dir: string, octet: number): Claim | undefined {
+  try {
+    return JSON.parse(readFileSync(claimFile(dir, octet), "utf8")) as Claim;
+  } catch {
+    return undefined;
   }
-  if (taken.length > 0) {
-    throw new PortInUseError(
-      `environment "${name}" needs ${wanted.join(", ")}; already in use: ${taken.join(", ")}`,
-      `stop what listens there (a process bound to 0.0.0.0 on that port holds it on every loopback address), or pick another environment name: HARNESS_ENV=<name> npm run env:up`,
-    );
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Gives an environment its entry points: its home octet (a hash of the name, so it keeps its addresses
+ * across restarts) unless another harness environment holds it, in which case the next free octet, so two
+ * environments never clash however their names hash. An octet is held by a claim (a file in `claimsDir`,
+ * made atomically, naming the environment and the process starting it; it lasts while that process runs
+ * or the environment has containers) or by a harness container publishing on its addresses. A port held by
+ * anything else (not ours) is refused with the reason, as before: we never move away from a foreign
+ * listener silently. The compose twin's octet is never given to another environment.
+ */
+export async function allocateEntryPoints(
+  name: string,
+  claimsDir: string,
+  neighbours: Neighbours,
+): Promise<Allocation> {
+  mkdirSync(claimsDir, { recursive: true });
+  const home = homeOctet(name);
+  const reserved = name === COMPOSE_ENV ? -1 : homeOctet(COMPOSE_ENV);
+  const movedPast: { octet: number; holder: string }[] = [];
+  for (let step = 0; step < OCTETS; step += 1) {
+    const octet = FIRST_OCTET + ((home - FIRST_OCTET + step) % OCTETS);
+    if (octet === reserved) {
+      movedPast.push({ octet, holder: COMPOSE_ENV });
+      continue;
+    }
+    const holder = await claimOctet(name, claimsDir, octet, neighbours);
+    if (holder !== undefined) {
+      movedPast.push({ octet, holder });
+      continue;
+    }
+    const points = entryPointsAt(octet);
+    const taken = await takenPorts(points);
+    if (taken.length === 0) return { points, movedPast };
+    const [firstTaken = ""] = taken;
+    const publisher = await neighbours.publisherOf(firstTaken.slice(0, firstTaken.lastIndexOf(":")));
+    releaseEntryPoints(name, claimsDir);
+    if (publisher === undefined || publisher === name) throw portInUse(name, points, taken);
+    movedPast.push({ octet, holder: publisher });
+  }
+  throw new PortInUseError(
+    `environment "${name}" found no free entry points: all ${OCTETS} address blocks 127.88.${FIRST_OCTET}-${FIRST_OCTET + OCTETS - 1}.* are held`,
+    "take environments down that you no longer need: npm run env:status lists this one; docker ps --filter label=io.threadcast.harness.owner lists all",
+  );
+}
+
+/** Claims the octet for `name`; returns the other environment holding it instead, if any. */
+async function claimOctet(
+  name: string,
+  dir: string,
+  octet: number,
+  neighbours: Neighbours,
+): Promise<string | undefined> {
+  const file = claimFile(dir, octet);
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      writeFileSync(file, JSON.stringify({ name, pid: process.pid } satisfies Claim), { flag: "wx" });
+      return undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const claim = readClaim(dir, octet);
+    if (claim === undefined) continue; // released meanwhile, or not yet written: try again
+    if (claim.name === name) {
+      writeFileSync(file, JSON.stringify({ name, pid: process.pid } satisfies Claim));
+      return undefined;
+    }
+    if (processAlive(claim.pid) || (await neighbours.hasContainers(claim.name))) return claim.name;
+    // A stale claim (its env:up is gone and left nothing running): take it over.
+    rmSync(file, { force: true });
+  }
+  return `a claim that keeps changing (${file})`;
+}
+
+/** Gives up every octet `name` claims (at env:down, or when a start-up fails). */
+export function releaseEntryPoints(name: string, claimsDir: string): void {
+  let files: string[];
+  try {
+    files = readdirSync(claimsDir).filter((file) => /^\d+\.json$/.test(file));
+  } catch {
+    return;
+  }
+  for (const file of files) {
+    const octet = Number(file.replace(".json", ""));
+    if (readClaim(claimsDir, octet)?.name === name) rmSync(claimFile(claimsDir, octet), { force: true });
   }
 }

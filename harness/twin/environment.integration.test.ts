@@ -11,7 +11,7 @@ import { loadConfig, REPO_ROOT, type HarnessConfig } from "../config.ts";
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import { run } from "../support/run.ts";
 import { SPRING_BOOT_MANIFEST, writeZip } from "../testing/zip.ts";
-import { entryPoints } from "./entry-points.ts";
+import { COMPOSE_ENV, entryPointsAt, homeOctet } from "./entry-points.ts";
 import {
   COMPONENT_NAMES,
   containerStates,
@@ -24,7 +24,14 @@ import {
 import { twinAgent, twinHttpsGet } from "./twin-client.ts";
 
 const suffix = inject("runOwner").replace(/^test-/, "");
-const NAMES = { a: `ita-${suffix}`, b: `itb-${suffix}` };
+/** Two names that hash to the same entry points, so the second must be moved to free ones. */
+const NAMES = sameHome(`ita-${suffix}`, `itb-${suffix}`);
+function sameHome(a: string, prefix: string): { a: string; b: string } {
+  for (let n = 0; n < 100_000; n += 1) {
+    if (homeOctet(`${prefix}-${n}`) === homeOctet(a)) return { a, b: `${prefix}-${n}` };
+  }
+  throw new Error(`no name starting ${prefix} shares ${a}'s home octet`);
+}
 const configFor = (envName: string): HarnessConfig => ({ ...loadConfig(), envName });
 const scratch = mkdtempSync(join(tmpdir(), "env-it-"));
 
@@ -106,7 +113,7 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
   });
 
   it("resolves names from the Route 53 records: the site aliases the distribution, the API the Elastic IP", () => {
-    const points = entryPoints(NAMES.a);
+    const points = twin.entryPoints;
     expect(twin.hosts).toEqual({
       "threadcast.io": points.edge.address,
       "www.threadcast.io": points.edge.address,
@@ -215,7 +222,14 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
     expect(Number(login.stdout.trim())).toBeGreaterThan(0);
   });
 
-  it("runs a second environment side by side on its own addresses", async () => {
+  it("runs a second environment side by side on its own addresses, though both names hash alike", async () => {
+    // Started at the same time with the same home octet: one got it, the other the next free one.
+    const octets = [twin, other].map((environment) =>
+      Number(environment.entryPoints.api.address.split(".")[2]),
+    );
+    expect(octets).toContain(homeOctet(NAMES.a));
+    expect(octets[0]).not.toBe(octets[1]);
+    expect(other.hosts["api.threadcast.io"]).toBe(other.entryPoints.api.address);
     expect(other.hosts["api.threadcast.io"]).not.toBe(twin.hosts["api.threadcast.io"]);
     expect(other.caFile).not.toBe(twin.caFile);
     expect((await twinHttpsGet(other, `${other.urls.api}/health`)).status).toBe(200);
@@ -263,13 +277,14 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
     });
 
     it("refuses to start when an entry-point port is taken, naming it", async () => {
-      // A name whose addresses differ from the two environments that are up.
-      const taken = new Set([twin, other].map((environment) => environment.entryPoints.api.address));
-      const name = ["port", "port2", "port3"]
-        .map(bad)
-        .find((candidate) => !taken.has(entryPoints(candidate).api.address));
+      // A name whose home octet no environment holds (a foreign listener there must not be moved past).
+      const claims = join(loadConfig().cacheDir, "entry-points");
+      const free = (candidate: string) =>
+        homeOctet(candidate) !== homeOctet(COMPOSE_ENV) &&
+        !existsSync(join(claims, `${homeOctet(candidate)}.json`));
+      const name = ["port", "port2", "port3", "port4", "port5"].map(bad).find(free);
       if (name === undefined) throw new Error("no free test name");
-      const address = entryPoints(name).api.address;
+      const address = entryPointsAt(homeOctet(name)).api.address;
       const server = createServer();
       await new Promise<void>((resolve, reject) =>
         server.once("error", reject).listen(8080, address, resolve),

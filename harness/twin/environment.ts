@@ -26,7 +26,12 @@ import { LABEL_OWNER, removeLabelled } from "../support/cleanup.ts";
 import { formatMs, say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
 import { createLocalCa, issueCertificate } from "../tls/local-ca.ts";
-import { assertEntryPointsFree, entryPoints, type EntryPoints } from "./entry-points.ts";
+import {
+  allocateEntryPoints,
+  releaseEntryPoints,
+  type EntryPoints,
+  type Neighbours,
+} from "./entry-points.ts";
 import { enforceSecurityGroups } from "./firewall.ts";
 import { publishWebDist, resolveTwinNames, writeHostsFile } from "./names.ts";
 import { readServiceUnit } from "./systemd-unit.ts";
@@ -91,6 +96,26 @@ export { EnvironmentError };
 
 const envDir = (config: HarnessConfig, name: string) => join(config.stateDir, "envs", name);
 const stateFile = (config: HarnessConfig, name: string) => join(envDir(config, name), "environment.json");
+/** Entry-point claims are per machine user (the cache), not per clone: loopback addresses are shared. */
+const claimsDir = (config: HarnessConfig) => join(config.cacheDir, "entry-points");
+
+/** Other environments as the entry-point allocator sees them: by their containers and published ports. */
+const neighbours: Neighbours = {
+  async hasContainers(name) {
+    return Object.keys(await containerStates(name)).length > 0;
+  },
+  async publisherOf(address) {
+    const listed = await run("docker", [
+      "ps",
+      "--filter",
+      `label=${LABEL_OWNER}`,
+      "--format",
+      `{{.Label "${LABEL_OWNER}"}}\t{{.Ports}}`,
+    ]);
+    const line = listed.stdout.split("\n").find((row) => row.includes(`${address}:`));
+    return line?.split("\t")[0]?.replace(/^env-/, "");
+  },
+};
 export const ownerOf = (name: string) => `env-${name}`;
 /** The container of an environment's component: tc-<environment>-<component>. */
 export const containerNameOf = (name: string, component: string) => `tc-${name}-${component}`;
@@ -126,7 +151,10 @@ export async function containerStates(name: string): Promise<Record<string, stri
 /** Removes every container, network and volume of the environment, and its directory (CA, keys, state). */
 export async function stopEnvironment(config: HarnessConfig, name = config.envName): Promise<string[]> {
   const leftovers = await removeLabelled(LABEL_OWNER, ownerOf(name));
-  if (leftovers.length === 0) rmSync(envDir(config, name), { recursive: true, force: true });
+  if (leftovers.length === 0) {
+    rmSync(envDir(config, name), { recursive: true, force: true });
+    releaseEntryPoints(name, claimsDir(config));
+  }
   return leftovers;
 }
 
@@ -192,8 +220,10 @@ export async function startEnvironment(
   // Bad input is refused before anything starts.
   if (config.appJar) checkSpringBootJar(config.appJar);
   if (config.webDist) checkWebDist(config.webDist);
-  const entries = entryPoints(name);
-  await assertEntryPointsFree(name, entries);
+  const { points: entries, movedPast } = await allocateEntryPoints(name, claimsDir(config), neighbours);
+  for (const { octet, holder } of movedPast) {
+    say(`[entry points] 127.88.${octet}.* is held by environment "${holder}"; moving on`);
+  }
 
   const owner = ownerOf(name);
   const dir = envDir(config, name);
