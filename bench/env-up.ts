@@ -2,14 +2,32 @@
  * Benchmark: warm env:up (images and fixtures present), end to end and per component, the critical-path
  * ratio (env:up wall time / the slowest single component's own time to ready), and the running twin's
  * memory per component. Medians of repeated runs; each run is a fresh environment, removed afterwards.
+ * With --cold, every image of the harness (components and Debian bases) is removed first and one run
+ * builds them all, as on a fresh machine (the built fixtures in the cache are kept: they are not images).
  *
- *   npm run bench:env-up -- [runs]      (default 3; bench:quick runs 1)
+ *   npm run bench:env-up -- [runs] [--cold]      (default 3 warm; bench:quick runs 1)
  */
 import { loadConfig } from "../harness/config.ts";
+import { ensureEngine } from "../harness/engine/docker-engine.ts";
+import { run } from "../harness/support/run.ts";
 import { COMPONENT_NAMES, startEnvironment, stopEnvironment } from "../harness/twin/environment.ts";
 import { median, memoryMiB, round, writeResult } from "./lib.ts";
 
-const runs = Number(process.argv[2] ?? 3);
+const cold = process.argv.includes("--cold");
+const runs = cold ? 1 : Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 3);
+if (cold) {
+  await ensureEngine(loadConfig());
+  const ours = await Promise.all([
+    run("docker", ["images", "-q", "--filter", "reference=threadcast-harness/*"]),
+    run("docker", ["images", "-aq", "--filter", "label=io.threadcast.harness.recipe"]),
+  ]);
+  const ids = [...new Set(ours.flatMap((listed) => listed.stdout.split("\n")).filter((id) => id !== ""))];
+  if (ids.length > 0) {
+    const removed = await run("docker", ["rmi", "-f", ...ids]);
+    if (removed.code !== 0) throw new Error(`cannot remove the harness's images: ${removed.stderr}`);
+  }
+  process.stderr.write(`[bench] cold: removed ${ids.length} images of the harness\n`);
+}
 const samples: { total: number; steps: Record<string, number>; memory: Record<string, number> }[] = [];
 for (let index = 0; index < runs; index += 1) {
   const config = { ...loadConfig(), envName: `bench-up-${process.pid}-${index}` };
@@ -25,14 +43,18 @@ for (let index = 0; index < runs; index += 1) {
   }
 }
 
-// Each component's own time to ready: the steps that are that component's, alone.
-const own = (steps: Record<string, number>) => ({
-  emulator: (steps["emulator: LocalStack started"] ?? 0) + (steps["emulator: stacks deployed"] ?? 0),
-  database: steps[`database: PostgreSQL 15 ready`] ?? 0,
-  app: steps["app: Spring Boot healthy"] ?? 0,
-  proxy: Object.entries(steps).find(([name]) => name.startsWith("proxy:"))?.[1] ?? 0,
-  edge: Object.entries(steps).find(([name]) => name.startsWith("edge: CloudFront stand-in"))?.[1] ?? 0,
-});
+// Each component's own time to ready: its image (found or built), what it needs built, and its own start.
+const own = (steps: Record<string, number>) => {
+  const step = (prefix: string) => Object.entries(steps).find(([name]) => name.startsWith(prefix))?.[1] ?? 0;
+  return {
+    emulator:
+      step("image: localstack") + step("emulator: LocalStack started") + step("emulator: stacks deployed"),
+    database: step("image: postgres") + step("database: PostgreSQL"),
+    app: step("image: jre") + step("app: reference jar") + step("app: Spring Boot healthy"),
+    proxy: step("image: nginx") + step("proxy:"),
+    edge: step("image: edge") + step("edge: reference web build") + step("edge: CloudFront stand-in"),
+  };
+};
 const totals = samples.map((sample) => sample.total);
 const slowest = samples.map((sample) => Math.max(...Object.values(own(sample.steps))));
 const stepNames = [...new Set(samples.flatMap((sample) => Object.keys(sample.steps)))].filter(
@@ -42,6 +64,12 @@ const result = {
   runs,
   envUpMs: { median: median(totals), samples: totals },
   slowestComponentMs: { median: median(slowest), samples: slowest },
+  componentOwnMsMedian: Object.fromEntries(
+    COMPONENT_NAMES.map((component) => [
+      component,
+      median(samples.map((sample) => own(sample.steps)[component])),
+    ]),
+  ),
   criticalPathRatio: {
     median: round(median(samples.map((sample, i) => sample.total / (slowest[i] as number))), 2),
     target: 1.3,
@@ -62,5 +90,8 @@ const result = {
   ),
 };
 const total = Object.values(result.memoryMiB).reduce((sum, value) => sum + value, 0);
-const file = await writeResult("env-up-warm", { ...result, memoryTotalMiB: round(total) });
+const file = await writeResult(cold ? "env-up-cold" : "env-up-warm", {
+  ...result,
+  memoryTotalMiB: round(total),
+});
 process.stdout.write(`${JSON.stringify({ ...result, memoryTotalMiB: round(total) }, null, 2)}\n${file}\n`);

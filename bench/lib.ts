@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { REPO_ROOT } from "../harness/config.ts";
 import { run } from "../harness/support/run.ts";
 
@@ -15,10 +15,13 @@ export const median = (samples: readonly number[]) => percentile(samples, 50);
 
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Writes a benchmark's result as bench/results/<name>.json, with when and where it was measured. */
+/** Where results go: bench/results/ (committed), or BENCH_RESULTS_DIR (bench:quick writes under reports/). */
+export const resultsDir = () => resolve(process.env.BENCH_RESULTS_DIR ?? join(REPO_ROOT, "bench", "results"));
+
+/** Writes a benchmark's result as <results>/<name>.json, with when and where it was measured. */
 export async function writeResult(name: string, result: Record<string, unknown>): Promise<string> {
   const cpus = (await run("nproc", [])).stdout.trim();
-  const dir = join(REPO_ROOT, "bench", "results");
+  const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
   writeFileSync(

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { HarnessConfig } from "../config.ts";
 
 export type DebianSuite = "bookworm" | "trixie";
-export type ComponentName = "localstack" | "postgres" | "nginx" | "jre" | "edge" | "netkit";
+export type ComponentName = "localstack" | "postgres" | "nginx" | "jre" | "edge" | "netkit" | "moto";
 
 /** One image the twin needs: a pinned upstream reference and an offline recipe that builds an equivalent. */
 export interface ImageSpec {
@@ -28,6 +28,7 @@ const UPSTREAM: Record<ComponentName, string> = {
   jre: "amazoncorretto:17.0.16-al2023-headless",
   edge: "node:20.19.2-bookworm-slim",
   netkit: "nicolaka/netshoot:v0.14",
+  moto: "motoserver/moto:5.1.17",
 };
 
 const PURPOSE: Record<ComponentName, string> = {
@@ -37,6 +38,7 @@ const PURPOSE: Record<ComponentName, string> = {
   jre: "Java 17 runtime for the Spring Boot jar (stands in for the EC2 instance)",
   edge: "Node.js runtime of the CloudFront-like edge",
   netkit: "network tools (tc, iptables) for fault injection and firewalling inside a component's namespace",
+  moto: "Moto's server, a second AWS emulator: the benchmarks' anchor for LocalStack (not part of the twin)",
 };
 
 const BASE: Record<ComponentName, DebianSuite> = {
@@ -46,8 +48,10 @@ const BASE: Record<ComponentName, DebianSuite> = {
   jre: "bookworm",
   edge: "trixie",
   netkit: "bookworm",
+  moto: "trixie",
 };
 
+/** The images the twin and the scenarios use: env:up resolves them all. */
 export const COMPONENTS: readonly ComponentName[] = [
   "localstack",
   "postgres",
@@ -56,6 +60,9 @@ export const COMPONENTS: readonly ComponentName[] = [
   "edge",
   "netkit",
 ];
+
+/** Images only the benchmarks use, resolved when a benchmark asks for them. */
+export const BENCH_COMPONENTS: readonly ComponentName[] = ["moto"];
 
 /** The image catalog for this configuration (the LocalStack reference may be overridden by the user). */
 export function imageCatalog(config: HarnessConfig): Record<ComponentName, ImageSpec> {
@@ -77,5 +84,6 @@ export function imageCatalog(config: HarnessConfig): Record<ComponentName, Image
     jre: spec("jre"),
     edge: spec("edge"),
     netkit: spec("netkit"),
+    moto: spec("moto"),
   };
 }

@@ -1,6 +1,6 @@
 import { say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
-import { COMPONENTS } from "./catalog.ts";
+import { BENCH_COMPONENTS, COMPONENTS } from "./catalog.ts";
 import { debianBase } from "./debian-base.ts";
 import { LABEL_COMPONENT } from "./docker-cli.ts";
 import type { ImageResolver } from "./image-resolver.ts";
@@ -8,7 +8,7 @@ import type { ImageResolver } from "./image-resolver.ts";
 /** Tags the harness built earlier that no current recipe produces (each recipe change makes a new tag). */
 export async function staleTags(resolver: ImageResolver): Promise<string[]> {
   const current = new Set<string>();
-  for (const component of COMPONENTS) {
+  for (const component of [...COMPONENTS, ...BENCH_COMPONENTS]) {
     current.add(resolver.localTag(component).tag);
     current.add(debianBase(resolver.spec(component).base).tag);
   }

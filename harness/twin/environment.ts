@@ -315,7 +315,13 @@ async function bringUp(
     inFlight,
   );
   const images = background(
-    progress.step("images", "all images", () => resolver.resolveAll()),
+    progress.step("images", "all images", async () => {
+      const all = await resolver.resolveAll();
+      // Each image's own time (found, pulled or built), for the critical-path figures.
+      for (const image of Object.values(all))
+        progress.timings[`image: ${image.component}`] = Math.round(image.ms);
+      return all;
+    }),
     inFlight,
   );
 

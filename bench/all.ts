@@ -1,0 +1,128 @@
+/**
+ * Runs every benchmark, one after another (they would disturb each other side by side), and writes the
+ * README's table from their results.
+ *
+ *   npm run bench          the full set: results in bench/results/ (committed), the table in README.md
+ *   npm run bench:table    only the README's table, from the results in bench/results/
+ *   npm run bench:quick    every benchmark with small figures, to keep them working (run by .ci/run):
+ *                          results and the table in reports/bench-quick/, nothing committed is changed
+ *
+ * Benchmarks that need a running twin share one, started here as environment "bench-<pid>" and taken
+ * down at the end (also when a benchmark fails or on Ctrl-C).
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadConfig, REPO_ROOT } from "../harness/config.ts";
+import { startEnvironment, stopEnvironment } from "../harness/twin/environment.ts";
+import { renderTable, updateReadme } from "./table.ts";
+
+const quick = process.argv.includes("--quick");
+const resultsDir = quick ? join(REPO_ROOT, "reports", "bench-quick") : join(REPO_ROOT, "bench", "results");
+mkdirSync(resultsDir, { recursive: true });
+
+interface Bench {
+  readonly script: string;
+  readonly args: readonly string[];
+  /** Runs against the shared twin. */
+  readonly twin?: boolean;
+}
+
+// Full figures are the issue's: 500 subscribers, 60 s of load, 50 + 20 leak runs; quick ones only prove
+// each benchmark still works end to end.
+const benches: Bench[] = quick
+  ? [
+      { script: "env-up", args: ["1"] },
+      { script: "db-reset", args: ["2"] },
+      { script: "footprint", args: [], twin: true },
+      { script: "proxy-cost", args: ["100"], twin: true },
+      { script: "fanout", args: ["50", "1"], twin: true },
+      { script: "load", args: ["5", "4"], twin: true },
+      { script: "leaks", args: ["1", "1"] },
+    ]
+  : [
+      { script: "env-up", args: ["--cold"] },
+      { script: "env-up", args: ["3"] },
+      { script: "footprint", args: [], twin: true },
+      { script: "proxy-cost", args: ["1000"], twin: true },
+      { script: "fanout", args: ["500", "5"], twin: true },
+      { script: "load", args: ["60", "10"], twin: true },
+      { script: "anchors", args: ["3"] },
+      { script: "leaks", args: ["50", "20"] },
+      { script: "db-reset", args: ["5"] },
+    ];
+
+// --table: only rewrite the README's table from the committed results.
+if (process.argv.includes("--table")) {
+  await updateReadme(renderTable(resultsDir));
+  process.exit(0);
+}
+
+const only = process.argv
+  .find((arg) => arg.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
+const selected = only ? benches.filter((bench) => only.includes(bench.script)) : benches;
+const twinConfig = { ...loadConfig(), envName: `bench-${process.pid}` };
+let twinUp = false;
+
+let current: ReturnType<typeof spawn> | undefined;
+
+function runBench(bench: Bench): Promise<number | null> {
+  process.stderr.write(`\n=== bench ${bench.script} ${bench.args.join(" ")}\n`);
+  return new Promise((resolve) => {
+    const child = spawn(
+      join(REPO_ROOT, "node_modules", ".bin", "tsx"),
+      [join("bench", `${bench.script}.ts`), ...bench.args],
+      {
+        cwd: REPO_ROOT,
+        stdio: ["ignore", "inherit", "inherit"],
+        env: {
+          ...process.env,
+          BENCH_RESULTS_DIR: resultsDir,
+          ...(bench.twin ? { HARNESS_ENV: twinConfig.envName } : {}),
+        },
+      },
+    );
+    current = child;
+    child.on("exit", (code) => {
+      current = undefined;
+      resolve(code);
+    });
+  });
+}
+
+const stop = new AbortController();
+// Ctrl-C: the running benchmark gets it too (it cleans up after itself), then the shared twin goes.
+process.on("SIGINT", () => {
+  stop.abort(new Error("interrupted"));
+  current?.kill("SIGINT");
+});
+const failed: string[] = [];
+let ran = 0;
+const started = performance.now();
+try {
+  for (const bench of selected) {
+    if (stop.signal.aborted) break;
+    if (bench.twin && !twinUp) {
+      await startEnvironment(twinConfig, { signal: stop.signal });
+      twinUp = true;
+    }
+    if (!bench.twin && twinUp) {
+      await stopEnvironment(twinConfig);
+      twinUp = false;
+    }
+    const code = await runBench(bench);
+    ran += 1;
+    if (code !== 0) failed.push(`${bench.script} ${bench.args.join(" ")} (exit ${code})`);
+  }
+} finally {
+  if (twinUp) await stopEnvironment(twinConfig);
+}
+const table = renderTable(resultsDir);
+if (quick) writeFileSync(join(resultsDir, "table.md"), table);
+else await updateReadme(table);
+process.stderr.write(
+  `\n${table}\nbench${quick ? ":quick" : ""}: ${ran - failed.length} of ${selected.length} benchmarks ran and passed${stop.signal.aborted ? " (interrupted)" : ""}, in ${Math.round((performance.now() - started) / 1000)} s${failed.length > 0 ? `; failed: ${failed.join(", ")}` : ""}\n`,
+);
+process.exitCode = failed.length > 0 || stop.signal.aborted ? 1 : 0;

@@ -1,0 +1,144 @@
+/**
+ * Benchmark: leaks. Consecutive `env:up` / `env:down` cycles through the CLI, as a developer runs them,
+ * then `env:up` runs interrupted by SIGINT to their whole process group (what Ctrl-C in a terminal
+ * sends) at a random point of the start-up, with no `env:down` after them. After every run it counts what
+ * is left of the environment: containers, networks and volumes with its label, its directory under
+ * .harness/envs, its entry-point claim, and images the engine did not have before.
+ *
+ *   npm run bench:leaks -- [cycles] [interrupted]   (default 50 and 20)
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadConfig, REPO_ROOT } from "../harness/config.ts";
+import { LABEL_OWNER } from "../harness/support/cleanup.ts";
+import { run } from "../harness/support/run.ts";
+import { ownerOf } from "../harness/twin/environment.ts";
+import { median, round, writeResult } from "./lib.ts";
+
+const cycles = Number(process.argv[2] ?? 50);
+const interrupted = Number(process.argv[3] ?? 20);
+const name = `leak-${process.pid}`;
+const config = { ...loadConfig(), envName: name };
+const claimsDir = join(config.cacheDir, "entry-points");
+
+const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "");
+const imageIds = async () => new Set(lines((await run("docker", ["images", "-aq", "--no-trunc"])).stdout));
+const imagesBefore = await imageIds();
+
+interface Leftovers {
+  containers: number;
+  networks: number;
+  volumes: number;
+  stateDir: boolean;
+  claims: number;
+  newImages: number;
+}
+
+async function leftovers(): Promise<Leftovers> {
+  const filter = `label=${LABEL_OWNER}=${ownerOf(name)}`;
+  const [containers, networks, volumes, images] = await Promise.all([
+    run("docker", ["ps", "-aq", "--filter", filter]),
+    run("docker", ["network", "ls", "-q", "--filter", filter]),
+    run("docker", ["volume", "ls", "-q", "--filter", filter]),
+    imageIds(),
+  ]);
+  const claims = existsSync(claimsDir)
+    ? readdirSync(claimsDir).filter((file) =>
+        readFileSync(join(claimsDir, file), "utf8").includes(`"${name}"`),
+      )
+    : [];
+  return {
+    containers: lines(containers.stdout).length,
+    networks: lines(networks.stdout).length,
+    volumes: lines(volumes.stdout).length,
+    stateDir: existsSync(join(config.stateDir, "envs", name)),
+    claims: claims.length,
+    newImages: [...images].filter((id) => !imagesBefore.has(id)).length,
+  };
+}
+
+const leaked = (found: Leftovers) =>
+  found.containers +
+  found.networks +
+  found.volumes +
+  found.claims +
+  found.newImages +
+  (found.stateDir ? 1 : 0);
+
+/** Runs the CLI in its own process group; `interruptAfterMs` sends SIGINT to the group, as Ctrl-C does. */
+function cli(
+  args: string[],
+  interruptAfterMs?: number,
+): Promise<{ code: number | null; ms: number; tail: string }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["harness/cli.ts", ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, HARNESS_ENV: name },
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + String(chunk)).slice(-4_000)));
+    const timer =
+      interruptAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGINT");
+          }, interruptAfterMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, ms: performance.now() - started, tail: stderr.split("\n").slice(-4).join("\n") });
+    });
+  });
+}
+
+const full: { upMs: number; downMs: number; leaked: number }[] = [];
+const failures: string[] = [];
+for (let index = 0; index < cycles; index += 1) {
+  const up = await cli(["up"]);
+  if (up.code !== 0) failures.push(`cycle ${index + 1}: env:up exited ${up.code}: ${up.tail}`);
+  const down = await cli(["down"]);
+  const found = await leftovers();
+  full.push({ upMs: round(up.ms), downMs: round(down.ms), leaked: leaked(found) });
+  if (leaked(found) > 0) failures.push(`cycle ${index + 1} left ${JSON.stringify(found)}`);
+  process.stderr.write(
+    `[bench] cycle ${index + 1}/${cycles}: up ${round(up.ms / 1000)} s, down ${round(down.ms / 1000)} s, left ${leaked(found)}\n`,
+  );
+}
+
+// Interrupt anywhere in a start-up: uniformly between 0.5 s and the median full start-up (about 40 s warm).
+const upMedian = full.length > 0 ? median(full.map((cycle) => cycle.upMs)) : 40_000;
+const cut: { atMs: number; exitCode: number | null; completedFirst: boolean; leaked: number }[] = [];
+for (let index = 0; index < interrupted; index += 1) {
+  const atMs = Math.round(500 + Math.random() * (upMedian - 500));
+  const up = await cli(["up"], atMs);
+  const completedFirst = up.code === 0;
+  // A start-up that finished before the signal is a normal environment: take it down, then count.
+  if (completedFirst) await cli(["down"]);
+  const found = await leftovers();
+  cut.push({ atMs, exitCode: up.code, completedFirst, leaked: leaked(found) });
+  if (up.code !== 0 && up.code !== 130)
+    failures.push(`interrupted run ${index + 1} exited ${up.code}: ${up.tail}`);
+  if (leaked(found) > 0)
+    failures.push(`interrupted run ${index + 1} (at ${atMs} ms) left ${JSON.stringify(found)}`);
+  process.stderr.write(
+    `[bench] interrupted ${index + 1}/${interrupted} at ${round(atMs / 1000)} s: exit ${up.code}, left ${leaked(found)}\n`,
+  );
+}
+
+const result = {
+  cycles,
+  interrupted,
+  upMs: { median: median(full.map((cycle) => cycle.upMs)), samples: full.map((cycle) => cycle.upMs) },
+  downMs: { median: median(full.map((cycle) => cycle.downMs)) },
+  leftAfterCycles: full.reduce((sum, cycle) => sum + cycle.leaked, 0),
+  leftAfterInterrupts: cut.reduce((sum, run) => sum + run.leaked, 0),
+  interrupts: cut,
+  failures,
+  target: { left: 0 },
+};
+const file = await writeResult("leaks", result);
+process.stdout.write(`${JSON.stringify({ ...result, interrupts: undefined }, null, 2)}\n${file}\n`);
+process.exitCode = failures.length === 0 ? 0 : 1;
