@@ -17,16 +17,34 @@ const cold = process.argv.includes("--cold");
 const runs = cold ? 1 : Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 3);
 if (cold) {
   await ensureEngine(loadConfig());
-  const ours = await Promise.all([
-    run("docker", ["images", "-q", "--filter", "reference=threadcast-harness/*"]),
-    run("docker", ["images", "-aq", "--filter", "label=io.threadcast.harness.recipe"]),
-  ]);
-  const ids = [...new Set(ours.flatMap((listed) => listed.stdout.split("\n")).filter((id) => id !== ""))];
-  if (ids.length > 0) {
-    const removed = await run("docker", ["rmi", "-f", ...ids]);
-    if (removed.code !== 0) throw new Error(`cannot remove the harness's images: ${removed.stderr}`);
-  }
-  process.stderr.write(`[bench] cold: removed ${ids.length} images of the harness\n`);
+  const list = async () => {
+    const [tagged, dangling] = await Promise.all([
+      run("docker", [
+        "images",
+        "--format",
+        "{{.Repository}}:{{.Tag}}",
+        "--filter",
+        "reference=threadcast-harness/*",
+      ]),
+      run("docker", [
+        "images",
+        "-q",
+        "--filter",
+        "dangling=true",
+        "--filter",
+        "label=io.threadcast.harness.recipe",
+      ]),
+    ]);
+    return [...tagged.stdout.split("\n"), ...dangling.stdout.split("\n")].filter(
+      (line) => line.trim() !== "",
+    );
+  };
+  const images = await list();
+  if (images.length > 0) await run("docker", ["rmi", "-f", ...images]);
+  const left = await list();
+  if (left.length > 0)
+    throw new Error(`cannot remove the harness's images: ${left.join(" ")} are still there`);
+  process.stderr.write(`[bench] cold: removed ${images.length} images of the harness\n`);
 }
 const samples: { total: number; steps: Record<string, number>; memory: Record<string, number> }[] = [];
 for (let index = 0; index < runs; index += 1) {

