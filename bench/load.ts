@@ -84,7 +84,7 @@ const result = await autocannon({
     { method: "GET", path: `/api/missions?workspaceId=${workspace.id}&page=0&size=20` },
   ],
 });
-stats.kill();
+stats.kill("SIGKILL"); // docker stats ignores SIGTERM while it streams
 const peak = await run("docker", ["exec", app, "cat", "/sys/fs/cgroup/memory/memory.max_usage_in_bytes"]);
 const limit = await run("docker", ["inspect", "--format", "{{.HostConfig.Memory}}", app]);
 const stored = (await api.missionIds(session, workspace.id)).length;
