@@ -32,7 +32,7 @@ import { testcontainersEnv } from "../harness/engine/testcontainers-env.ts";
 import { ImageResolver } from "../harness/images/image-resolver.ts";
 import { LABEL_OWNER, removeLabelled } from "../harness/support/cleanup.ts";
 import { run } from "../harness/support/run.ts";
-import { median, memoryMiB, round, writeResult } from "./lib.ts";
+import { median, onInterrupt, memoryMiB, round, writeResult } from "./lib.ts";
 
 Object.assign(process.env, testcontainersEnv());
 const runs = Number(process.argv[2] ?? 3);
@@ -215,6 +215,7 @@ async function deployStacks(endpoint: string, assembly: Assembly) {
   return { totalMs: round(performance.now() - started), stacks: outcomes };
 }
 
+onInterrupt(() => removeLabelled(LABEL_OWNER, owner));
 try {
   const assembly = await synthesizedTemplates();
   const results: Record<string, unknown> = {};

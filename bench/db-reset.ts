@@ -25,7 +25,7 @@ import { testcontainersEnv } from "../harness/engine/testcontainers-env.ts";
 import { ImageResolver } from "../harness/images/image-resolver.ts";
 import { LABEL_OWNER, removeLabelled } from "../harness/support/cleanup.ts";
 import { run } from "../harness/support/run.ts";
-import { median, round, writeResult } from "./lib.ts";
+import { median, onInterrupt, round, writeResult } from "./lib.ts";
 
 Object.assign(process.env, testcontainersEnv());
 const runs = Number(process.argv[2] ?? 5);
@@ -127,6 +127,7 @@ const timed = async (work: () => Promise<void>) => {
   return performance.now() - started;
 };
 
+onInterrupt(() => removeLabelled(LABEL_OWNER, owner));
 try {
   const database = await startDatabase();
   await buildState(database, "threadcast");

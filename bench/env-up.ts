@@ -46,11 +46,14 @@ if (cold) {
     throw new Error(`cannot remove the harness's images: ${left.join(" ")} are still there`);
   process.stderr.write(`[bench] cold: removed ${images.length} images of the harness\n`);
 }
+// Ctrl-C: the start-up in flight removes what it started (and the finally below takes down a finished one).
+const interrupt = new AbortController();
+process.on("SIGINT", () => interrupt.abort(new Error("interrupted")));
 const samples: { total: number; steps: Record<string, number>; memory: Record<string, number> }[] = [];
 for (let index = 0; index < runs; index += 1) {
   const config = { ...loadConfig(), envName: `bench-up-${process.pid}-${index}` };
   try {
-    const { environment } = await startEnvironment(config);
+    const { environment } = await startEnvironment(config, { signal: interrupt.signal });
     const memory = await memoryMiB(COMPONENT_NAMES.map((component) => `tc-${environment.name}-${component}`));
     samples.push({ total: environment.timingsMs.total ?? Number.NaN, steps: environment.timingsMs, memory });
     process.stderr.write(
@@ -61,18 +64,25 @@ for (let index = 0; index < runs; index += 1) {
   }
 }
 
-// Each component's own time to ready: its image (found or built), what it needs built, and its own start.
-const own = (steps: Record<string, number>) => {
-  const step = (prefix: string) => Object.entries(steps).find(([name]) => name.startsWith(prefix))?.[1] ?? 0;
-  return {
-    emulator:
-      step("image: localstack") + step("emulator: LocalStack started") + step("emulator: stacks deployed"),
-    database: step("image: postgres") + step("database: PostgreSQL"),
-    app: step("image: jre") + step("app: reference jar") + step("app: Spring Boot healthy"),
-    proxy: step("image: nginx") + step("proxy:"),
-    edge: step("image: edge") + step("edge: reference web build") + step("edge: CloudFront stand-in"),
-  };
-};
+// Each component's own time to ready: its image (found or built) and every step of its own (for the
+// emulator the stacks' deploy; for the app the jar; for the edge the web build, bundle and upload).
+const IMAGE_OF = {
+  emulator: "localstack",
+  database: "postgres",
+  app: "jre",
+  proxy: "nginx",
+  edge: "edge",
+} as const;
+const own = (steps: Record<string, number>): Record<(typeof COMPONENT_NAMES)[number], number> =>
+  Object.fromEntries(
+    COMPONENT_NAMES.map((component) => [
+      component,
+      (steps[`image: ${IMAGE_OF[component]}`] ?? 0) +
+        Object.entries(steps)
+          .filter(([name]) => name.startsWith(`${component}: `))
+          .reduce((sum, [, ms]) => sum + ms, 0),
+    ]),
+  ) as Record<(typeof COMPONENT_NAMES)[number], number>;
 const totals = samples.map((sample) => sample.total);
 const slowest = samples.map((sample) => Math.max(...Object.values(own(sample.steps))));
 const stepNames = [...new Set(samples.flatMap((sample) => Object.keys(sample.steps)))].filter(

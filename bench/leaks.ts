@@ -14,7 +14,7 @@ import { loadConfig, REPO_ROOT } from "../harness/config.ts";
 import { LABEL_OWNER } from "../harness/support/cleanup.ts";
 import { run } from "../harness/support/run.ts";
 import { ownerOf } from "../harness/twin/environment.ts";
-import { median, round, writeResult } from "./lib.ts";
+import { median, onInterrupt, round, writeResult } from "./lib.ts";
 
 const cycles = Number(process.argv[2] ?? 50);
 const interrupted = Number(process.argv[3] ?? 20);
@@ -66,6 +66,17 @@ const leaked = (found: Leftovers) =>
   found.newImages +
   (found.stateDir ? 1 : 0);
 
+let running: ReturnType<typeof spawn> | undefined;
+// Ctrl-C: the env:up in flight gets it (it cleans up after itself), then the environment is taken down.
+onInterrupt(async () => {
+  if (running?.pid !== undefined && running.exitCode === null) {
+    const exited = new Promise((resolve) => running?.once("exit", resolve));
+    process.kill(-running.pid, "SIGINT");
+    await exited;
+  }
+  await cli(["down"]);
+});
+
 /** Runs the CLI in its own process group; `interruptAfterMs` sends SIGINT to the group, as Ctrl-C does. */
 function cli(
   args: string[],
@@ -80,6 +91,7 @@ function cli(
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
+    running = child;
     child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + String(chunk)).slice(-4_000)));
     const timer =
       interruptAfterMs === undefined

@@ -52,3 +52,19 @@ export async function memoryMiB(containers: readonly string[]): Promise<Record<s
       }),
   );
 }
+
+/**
+ * Ctrl-C (or SIGINT from `npm run bench`) runs `cleanup` once, then exits 130: a benchmark never leaves
+ * its containers behind. A second SIGINT while cleaning up is ignored.
+ */
+export function onInterrupt(cleanup: () => Promise<unknown>): void {
+  let cleaning = false;
+  process.on("SIGINT", () => {
+    if (cleaning) return;
+    cleaning = true;
+    process.stderr.write("[bench] interrupted: cleaning up\n");
+    void cleanup()
+      .catch((error: unknown) => process.stderr.write(`[bench] cleanup failed: ${String(error)}\n`))
+      .finally(() => process.exit(130));
+  });
+}

@@ -20,7 +20,7 @@ import { containerNameOf, readEnvironment } from "../harness/twin/environment.ts
 import { twinHttpsGet } from "../harness/twin/twin-client.ts";
 import { Api } from "../scenarios/support/api.ts";
 import { targetAgent, twinTarget } from "../scenarios/support/target.ts";
-import { round, writeResult } from "./lib.ts";
+import { onInterrupt, round, writeResult } from "./lib.ts";
 
 const seconds = Number(process.argv[2] ?? 60);
 const connections = Number(process.argv[3] ?? 10);
@@ -47,6 +47,7 @@ const samples: number[] = [];
 const stats = spawn("docker", ["stats", "--format", "{{.MemUsage}}", app], {
   stdio: ["ignore", "pipe", "ignore"],
 });
+onInterrupt(async () => stats.kill("SIGKILL"));
 stats.stdout.setEncoding("utf8").on("data", (chunk: string) => {
   for (const match of chunk.matchAll(/([\d.]+)(MiB|GiB)\s*\//g)) {
     samples.push(Number(match[1]) * (match[2] === "GiB" ? 1024 : 1));

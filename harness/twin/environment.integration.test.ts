@@ -202,6 +202,9 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
     const mine = await password(twin);
     expect(mine.length).toBeGreaterThanOrEqual(16);
     expect(mine).not.toBe(await password(other));
+    // Set inside the database (as RDS does), not passed in its configuration.
+    const database = (await inspect(twin.containers.database)) as { Config: { Env: string[] } };
+    expect(database.Config.Env.filter((entry) => entry.includes(mine))).toEqual([]);
     // A password login over TCP inside the database container (scram), with the deployed password.
     const login = await run("docker", [
       "exec",

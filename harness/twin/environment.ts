@@ -39,6 +39,50 @@ import type { Topology } from "./topology.ts";
 import { twinHttpsGet } from "./twin-client.ts";
 import { deployTwin, edgeSettings, EnvironmentError } from "./twin-setup.ts";
 
+/** The database container's own superuser (as RDS keeps rdsadmin); the app uses the template's master user. */
+const BOOTSTRAP_SUPERUSER = "rdsadmin";
+
+const sqlLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
+const sqlIdentifier = (value: string) => `"${value.replace(/"/g, '""')}"`;
+
+/**
+ * Creates the master user with the deployed secret's password, and its database, as RDS does at
+ * CreateDBInstance. The SQL goes in on stdin: the password is in no command line and no configuration.
+ */
+async function createMasterUser(
+  container: string,
+  database: { readonly name: string; readonly user: string; readonly password: string },
+): Promise<void> {
+  const user = sqlIdentifier(database.user);
+  const sql = [
+    `CREATE ROLE ${user} LOGIN CREATEDB CREATEROLE PASSWORD ${sqlLiteral(database.password)};`,
+    `CREATE DATABASE ${sqlIdentifier(database.name)} OWNER ${user};`,
+  ].join("\n");
+  const result = await run(
+    "docker",
+    [
+      "exec",
+      "-i",
+      container,
+      "psql",
+      "-U",
+      BOOTSTRAP_SUPERUSER,
+      "-d",
+      "postgres",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-q",
+    ],
+    { input: sql },
+  );
+  if (result.code !== 0) {
+    throw new EnvironmentError(
+      // psql may quote the failing statement: the password never reaches the message.
+      `cannot create the database's master user ${database.user} and database ${database.name}: ${result.stderr.split(database.password).join("<password>").trim()}`,
+    );
+  }
+}
+
 /** Label naming the twin component a container stands in for (emulator, database, app, proxy, edge). */
 export const LABEL_COMPONENT = "io.threadcast.harness.component";
 export const COMPONENT_NAMES = ["emulator", "database", "app", "proxy", "edge"] as const;
@@ -296,7 +340,7 @@ async function bringUp(
     progress.step("app", config.appJar ? "jar checked" : "reference jar", async () =>
       config.appJar
         ? config.appJar
-        : (await buildReferenceJar(config, await image("postgres"), owner, signal)).path,
+        : (await buildReferenceJar(config, () => image("postgres"), owner, signal)).path,
     ),
     inFlight,
   );
@@ -326,8 +370,29 @@ async function bringUp(
   );
 
   // The emulator, then the stacks deployed to it: everything else is derived from what they produce.
+  // PostgreSQL starts beside the emulator and the deploy, as RDS provisions beside the rest of the stack:
+  // with a bootstrap superuser of its own only. The master user (its password from the deployed secret)
+  // and the database are created in it once the deploy says what they are: no secret in its configuration.
+  const databaseStarted = background(
+    (async () => {
+      const [postgres, net] = await Promise.all([image("postgres"), networks]);
+      return progress.step("database", "PostgreSQL started", () =>
+        new DatabaseContainer(postgres, owner)
+          .isolatedOn(net.private, TWIN_HOSTS.database)
+          .withLabels(labels("database"))
+          .withName(containerName("database"))
+          .withDatabase("postgres")
+          .withUsername(BOOTSTRAP_SUPERUSER)
+          .start(),
+      );
+    })(),
+    inFlight,
+  );
+
+  // The image first, outside the step, so the step times the emulator's own start (the image has its own).
+  const localstack = await image("localstack");
   const emulator = await progress.step("emulator", "LocalStack started", async () =>
-    new EmulatorContainer(await image("localstack"), owner, config.localstackAuthToken)
+    new EmulatorContainer(localstack, owner, config.localstackAuthToken)
       .withLabels(labels("emulator"))
       .withName(containerName("emulator"))
       .onNetwork((await networks).public, "aws.twin.internal")
@@ -352,16 +417,12 @@ async function bringUp(
     (async () => {
       const database = await progress.step(
         "database",
-        `PostgreSQL ${topology.database.majorVersion} ready`,
-        () =>
-          new DatabaseContainer(resolved.postgres.reference, owner)
-            .isolatedOn(net.private, TWIN_HOSTS.database)
-            .withLabels(labels("database"))
-            .withName(containerName("database"))
-            .withDatabase(twin.database.name)
-            .withUsername(twin.database.user)
-            .withPassword(twin.database.password)
-            .start(),
+        `PostgreSQL ${topology.database.majorVersion} master user and database`,
+        async () => {
+          const started = await databaseStarted;
+          await createMasterUser(started.getId(), twin.database);
+          return started;
+        },
       );
       const apiCertificate = await issueCertificate(twinCa, [apiName], join(dir, "certs"), "api");
       const app = await progress.step("app", "Spring Boot healthy", async () =>
