@@ -3,7 +3,8 @@
  * then `env:up` runs interrupted by SIGINT to their whole process group (what Ctrl-C in a terminal
  * sends) at a random point of the start-up, with no `env:down` after them. After every run it counts what
  * is left of the environment: containers, networks and volumes with its label, its directory under
- * .harness/envs, its entry-point claim, and images the engine did not have before.
+ * .harness/envs, its entry-point claim, and untagged images with the harness's labels that were not
+ * there before.
  *
  *   npm run bench:leaks -- [cycles] [interrupted]   (default 50 and 20)
  */
@@ -23,7 +24,26 @@ const config = { ...loadConfig(), envName: name };
 const claimsDir = join(config.cacheDir, "entry-points");
 
 const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "");
-const imageIds = async () => new Set(lines((await run("docker", ["images", "-aq", "--no-trunc"])).stdout));
+/**
+ * Untagged images with the harness's labels: what an interrupted image build leaves. Tagged images are
+ * the content-addressed cache (a build elsewhere on the engine may add one meanwhile; that is no leak).
+ */
+const imageIds = async () =>
+  new Set(
+    lines(
+      (
+        await run("docker", [
+          "images",
+          "-q",
+          "--no-trunc",
+          "--filter",
+          "dangling=true",
+          "--filter",
+          "label=io.threadcast.harness.component",
+        ])
+      ).stdout,
+    ),
+  );
 const imagesBefore = await imageIds();
 
 interface Leftovers {
