@@ -63,7 +63,10 @@ export function onInterrupt(cleanup: () => Promise<unknown>): void {
     if (cleaning) return;
     cleaning = true;
     process.stderr.write("[bench] interrupted: cleaning up\n");
+    // Twice: work in flight (a container being created) may add something after the first listing.
     void cleanup()
+      .then(() => new Promise((resolve) => setTimeout(resolve, 2_000)))
+      .then(cleanup)
       .catch((error: unknown) => process.stderr.write(`[bench] cleanup failed: ${String(error)}\n`))
       .finally(() => process.exit(130));
   });
