@@ -121,7 +121,9 @@ try {
 }
 const table = renderTable(resultsDir);
 if (quick) writeFileSync(join(resultsDir, "table.md"), table);
-else await updateReadme(table);
+// The README's table changes only after a run in which every benchmark ran and passed.
+else if (failed.length === 0 && !stop.signal.aborted) await updateReadme(table);
+else process.stderr.write("README.md's table left as it was (a benchmark failed or was interrupted)\n");
 process.stderr.write(
   `\n${table}\nbench${quick ? ":quick" : ""}: ${ran - failed.length} of ${selected.length} benchmarks ran and passed${stop.signal.aborted ? " (interrupted)" : ""}, in ${Math.round((performance.now() - started) / 1000)} s${failed.length > 0 ? `; failed: ${failed.join(", ")}` : ""}\n`,
 );

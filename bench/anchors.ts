@@ -152,7 +152,8 @@ async function deployStack(
 ) {
   const clients = emulatorClients(endpoint, region);
   const images = await clients.ec2.send(new DescribeImagesCommand({}));
-  const ami = images.Images?.[0]?.ImageId ?? "ami-00000000";
+  const ami = images.Images?.[0]?.ImageId;
+  if (ami === undefined) throw new Error(`the emulator at ${endpoint} lists no AMI for ${region}`);
   const text = readFileSync(join(assembly.dir, `${stack}.template.json`), "utf8");
   const template = JSON.parse(text.split(assembly.zoneId).join(zoneId)) as {
     Parameters?: Record<string, { Type: string; Default?: string }>;
@@ -256,7 +257,14 @@ try {
     const statuses = Object.entries(entry.deploy?.stacks ?? {}).map(
       ([stack, outcome]) => `${stack.replace("Threadcast", "")} ${outcome.status}`,
     );
-    return `${emulator.name}: ${round(entry.readyMs.median / 1000)} s / ${entry.idleMemoryMiB.median} MiB / ${round((entry.deploy?.totalMs ?? Number.NaN) / 1000)} s (${statuses.join(", ")})`;
+    // A deploy time only means something when every stack was created.
+    const complete = Object.values(entry.deploy?.stacks ?? {}).every(
+      (outcome) => outcome.status === "CREATE_COMPLETE",
+    );
+    const deploy = complete
+      ? `${round((entry.deploy?.totalMs ?? Number.NaN) / 1000)} s`
+      : "no complete deploy";
+    return `${emulator.name}: ${round(entry.readyMs.median / 1000)} s / ${entry.idleMemoryMiB.median} MiB / ${deploy} (${statuses.join(", ")})`;
   }).join("; ");
   const file = await writeResult("anchors", { runs, ...results, summary });
   process.stdout.write(`${JSON.stringify({ runs, ...results, summary }, null, 2)}\n${file}\n`);

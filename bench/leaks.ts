@@ -63,11 +63,13 @@ async function leftovers(): Promise<Leftovers> {
     run("docker", ["volume", "ls", "-q", "--filter", filter]),
     imageIds(),
   ]);
-  const claims = existsSync(claimsDir)
-    ? readdirSync(claimsDir).filter((file) =>
-        readFileSync(join(claimsDir, file), "utf8").includes(`"${name}"`),
-      )
-    : [];
+  const claims = (existsSync(claimsDir) ? readdirSync(claimsDir) : []).filter((file) => {
+    try {
+      return readFileSync(join(claimsDir, file), "utf8").includes(`"${name}"`);
+    } catch {
+      return false; // released between the listing and the read
+    }
+  });
   return {
     containers: lines(containers.stdout).length,
     networks: lines(networks.stdout).length,
@@ -119,7 +121,12 @@ function cli(
         : setTimeout(() => {
             if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGINT");
           }, interruptAfterMs);
+    // A start-up or take-down that hangs is a failure of its own, not a reason to wait forever.
+    const limit = setTimeout(() => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+    }, 600_000);
     child.on("exit", (code) => {
+      clearTimeout(limit);
       clearTimeout(timer);
       resolve({ code, ms: performance.now() - started, tail: stderr.split("\n").slice(-4).join("\n") });
     });

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import * as prettier from "prettier";
 import { REPO_ROOT } from "../harness/config.ts";
 import { run } from "../harness/support/run.ts";
 
@@ -24,10 +25,15 @@ export async function writeResult(name: string, result: Record<string, unknown>)
   const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
-  writeFileSync(
-    file,
-    `${JSON.stringify({ benchmark: name, measuredAt: new Date().toISOString(), machine: { cpus: Number(cpus) }, ...result }, null, 2)}\n`,
-  );
+  const text = JSON.stringify({
+    benchmark: name,
+    measuredAt: new Date().toISOString(),
+    machine: { cpus: Number(cpus) },
+    ...result,
+  });
+  // Formatted as the repo formats (format:check runs over the committed results).
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(text, { ...options, filepath: file }));
   return file;
 }
 
@@ -63,7 +69,10 @@ export function onInterrupt(cleanup: () => Promise<unknown>): void {
     if (cleaning) return;
     cleaning = true;
     process.stderr.write("[bench] interrupted: cleaning up\n");
+    // Twice: work in flight (a container being created) may add something after the first listing.
     void cleanup()
+      .then(() => new Promise((resolve) => setTimeout(resolve, 2_000)))
+      .then(cleanup)
       .catch((error: unknown) => process.stderr.write(`[bench] cleanup failed: ${String(error)}\n`))
       .finally(() => process.exit(130));
   });

@@ -55,38 +55,49 @@ stats.stdout.setEncoding("utf8").on("data", (chunk: string) => {
 });
 
 let created = 0;
-const result = await autocannon({
-  url: `https://${address}`,
-  servername: host,
-  tlsOptions: { ca: readFileSync(environment.caFile, "utf8") },
-  connections,
-  duration: seconds,
-  timeout: 10,
-  headers: {
-    host,
-    authorization: `Bearer ${session.accessToken}`,
-    "content-type": "application/json",
-    origin: environment.urls.site.replace(/\/$/, ""),
-  },
-  requests: [
-    {
-      method: "POST",
-      path: "/api/missions",
-      setupRequest: (request) => ({
-        ...request,
-        body: JSON.stringify({
-          workspaceId: workspace.id,
-          title: `Load ${(created += 1)}`,
-          description: "made by bench:load",
-          priority: "MEDIUM",
-        }),
-      }),
+let result: autocannon.Result;
+try {
+  result = await autocannon({
+    url: `https://${address}`,
+    servername: host,
+    tlsOptions: { ca: readFileSync(environment.caFile, "utf8") },
+    connections,
+    duration: seconds,
+    timeout: 10,
+    headers: {
+      host,
+      authorization: `Bearer ${session.accessToken}`,
+      "content-type": "application/json",
+      origin: environment.urls.site.replace(/\/$/, ""),
     },
-    { method: "GET", path: `/api/missions?workspaceId=${workspace.id}&page=0&size=20` },
-  ],
-});
-stats.kill("SIGKILL"); // docker stats ignores SIGTERM while it streams
-const peak = await run("docker", ["exec", app, "cat", "/sys/fs/cgroup/memory/memory.max_usage_in_bytes"]);
+    requests: [
+      {
+        method: "POST",
+        path: "/api/missions",
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({
+            workspaceId: workspace.id,
+            title: `Load ${(created += 1)}`,
+            description: "made by bench:load",
+            priority: "MEDIUM",
+          }),
+        }),
+      },
+      { method: "GET", path: `/api/missions?workspaceId=${workspace.id}&page=0&size=20` },
+    ],
+  });
+} finally {
+  stats.kill("SIGKILL"); // docker stats ignores SIGTERM while it streams
+}
+// The cgroup's own high-water mark: cgroup v2's memory.peak, else v1's max_usage_in_bytes.
+const peak = await run("docker", [
+  "exec",
+  app,
+  "sh",
+  "-c",
+  "cat /sys/fs/cgroup/memory.peak 2>/dev/null || cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes",
+]);
 const limit = await run("docker", ["inspect", "--format", "{{.HostConfig.Memory}}", app]);
 const stored = (await api.missionIds(session, workspace.id)).length;
 await agent.close();

@@ -117,12 +117,23 @@ describe("allocateEntryPoints (two environments never share an address, however 
     expect((await allocateEntryPoints(name, dir, neighbours())).points).toEqual(entryPoints(name));
   });
 
+  it("refuses a second start-up of the same environment while the first one runs", async () => {
+    const dir = claimsDir();
+    const name = await nameAwayFrom(`twice${process.pid}`);
+    claim(dir, homeOctet(name), name, process.ppid); // our parent: a live process that is not us
+    await expect(allocateEntryPoints(name, dir, neighbours())).rejects.toThrow(
+      `environment "${name}" is being started by another process (pid ${process.ppid})`,
+    );
+  });
+
   it("never gives away the compose twin's octet", async () => {
     const dir = claimsDir();
     let name = "x";
     for (let n = 0; homeOctet(name) !== homeOctet(COMPOSE_ENV); n += 1) name = `c${n}`;
     const { points, movedPast } = await allocateEntryPoints(name, dir, neighbours());
-    expect(movedPast).toEqual([{ octet: homeOctet(COMPOSE_ENV), holder: COMPOSE_ENV }]);
+    expect(movedPast).toEqual([
+      { octet: homeOctet(COMPOSE_ENV), holder: `${COMPOSE_ENV} (reserved for docker-compose.yml)` },
+    ]);
     expect(points).toEqual(entryPointsAt(next(homeOctet(COMPOSE_ENV))));
     expect((await allocateEntryPoints(COMPOSE_ENV, dir, neighbours())).points).toEqual(
       entryPoints(COMPOSE_ENV),

@@ -107,13 +107,23 @@ interface Claim {
 
 const claimFile = (dir: string, octet: number) => join(dir, `${octet}.json`);
 
-function readClaim(dir: string, octet: number): Claim | undefined {
+function readClaimText(dir: string, octet: number): string | undefined {
   try {
-    return JSON.parse(readFileSync(claimFile(dir, octet), "utf8")) as Claim;
+    return readFileSync(claimFile(dir, octet), "utf8");
   } catch {
     return undefined;
   }
 }
+
+function parseClaim(text: string | undefined): Claim | undefined {
+  try {
+    return text === undefined ? undefined : (JSON.parse(text) as Claim);
+  } catch {
+    return undefined;
+  }
+}
+
+const readClaim = (dir: string, octet: number) => parseClaim(readClaimText(dir, octet));
 
 function processAlive(pid: number): boolean {
   try {
@@ -145,7 +155,7 @@ export async function allocateEntryPoints(
   for (let step = 0; step < OCTETS; step += 1) {
     const octet = FIRST_OCTET + ((home - FIRST_OCTET + step) % OCTETS);
     if (octet === reserved) {
-      movedPast.push({ octet, holder: COMPOSE_ENV });
+      movedPast.push({ octet, holder: `${COMPOSE_ENV} (reserved for docker-compose.yml)` });
       continue;
     }
     const holder = await claimOctet(name, claimsDir, octet, neighbours);
@@ -183,15 +193,23 @@ async function claimOctet(
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
-    const claim = readClaim(dir, octet);
+    const text = readClaimText(dir, octet);
+    const claim = parseClaim(text);
     if (claim === undefined) continue; // released meanwhile, or not yet written: try again
     if (claim.name === name) {
+      if (claim.pid !== process.pid && processAlive(claim.pid)) {
+        throw new PortInUseError(
+          `environment "${name}" is being started by another process (pid ${claim.pid})`,
+          `wait for it, or stop it; then: HARNESS_ENV=${name} npm run env:status`,
+        );
+      }
       writeFileSync(file, JSON.stringify({ name, pid: process.pid } satisfies Claim));
       return undefined;
     }
     if (processAlive(claim.pid) || (await neighbours.hasContainers(claim.name))) return claim.name;
-    // A stale claim (its env:up is gone and left nothing running): take it over.
-    rmSync(file, { force: true });
+    // A stale claim (its env:up is gone and left nothing running): take it over, unless another start-up
+    // took it over while the containers were being listed.
+    if (readClaimText(dir, octet) === text) rmSync(file, { force: true });
   }
   return `a claim that keeps changing (${file})`;
 }

@@ -42,6 +42,13 @@ import { deployTwin, edgeSettings, EnvironmentError } from "./twin-setup.ts";
 /** The database container's own superuser (as RDS keeps rdsadmin); the app uses the template's master user. */
 const BOOTSTRAP_SUPERUSER = "rdsadmin";
 
+/** The text without the password, raw or as an SQL literal quotes it. */
+const scrub = (text: string, password: string) =>
+  [password, password.replace(/'/g, "''")].reduce(
+    (out, secret) => out.split(secret).join("<password>"),
+    text,
+  );
+
 const sqlLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const sqlIdentifier = (value: string) => `"${value.replace(/"/g, '""')}"`;
 
@@ -55,6 +62,8 @@ async function createMasterUser(
 ): Promise<void> {
   const user = sqlIdentifier(database.user);
   const sql = [
+    // A failing statement would be written to the server's log with the password in it.
+    "SET log_min_error_statement = panic;",
     `CREATE ROLE ${user} LOGIN CREATEDB CREATEROLE PASSWORD ${sqlLiteral(database.password)};`,
     `CREATE DATABASE ${sqlIdentifier(database.name)} OWNER ${user};`,
   ].join("\n");
@@ -78,7 +87,7 @@ async function createMasterUser(
   if (result.code !== 0) {
     throw new EnvironmentError(
       // psql may quote the failing statement: the password never reaches the message.
-      `cannot create the database's master user ${database.user} and database ${database.name}: ${result.stderr.split(database.password).join("<password>").trim()}`,
+      `cannot create the database's master user ${database.user} and database ${database.name}: ${scrub(result.stderr, database.password).trim()}`,
     );
   }
 }
