@@ -178,6 +178,7 @@ const result = {
   failures,
   target: { left: 0 },
 };
-const file = await writeResult("leaks", result);
+// Interrupted runs alone (no cycles) are kept apart, so they never replace a full run's record.
+const file = await writeResult(cycles === 0 ? "leaks-interrupted" : "leaks", result);
 process.stdout.write(`${JSON.stringify({ ...result, interrupts: undefined }, null, 2)}\n${file}\n`);
 process.exitCode = failures.length === 0 ? 0 : 1;

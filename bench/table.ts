@@ -153,6 +153,14 @@ const ROWS: Row[] = [
       (at(r, "failures") as unknown[] | undefined)?.length === 0,
   },
   {
+    figure: "leaks: interrupted runs alone (a rerun of the SIGINT part)",
+    file: "leaks-interrupted",
+    value: (r) => `${num(at(r, "interrupted"))} interrupted left ${num(at(r, "leftAfterInterrupts"))}`,
+    target: "0",
+    met: (r) =>
+      num(at(r, "leftAfterInterrupts")) === 0 && (at(r, "failures") as unknown[] | undefined)?.length === 0,
+  },
+  {
     figure: "emulator anchor: start / idle memory / CDK deploy",
     file: "anchors",
     value: (r) =>
