@@ -48,9 +48,11 @@ function cli(
   onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
 ): Promise<CliResult> {
   return new Promise((resolve) => {
+    // Its own process group, as a terminal runs it: Ctrl-C is then a SIGINT to the whole group.
     const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["harness/cli.ts", ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
+      detached: true,
     });
     let stdout = "";
     let stderr = "";
@@ -329,9 +331,11 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
       const name = bad("int");
       let sent = false;
       const result = await cli(["up"], { HARNESS_ENV: name }, (stderr, child) => {
-        if (!sent && stderr.includes("[emulator] LocalStack started")) {
+        // During the deploy, with the database starting beside it: SIGINT to the whole process group, as
+        // a terminal's Ctrl-C (tsx relays it to node once more; that copy is not a second press).
+        if (!sent && stderr.includes("[infra] hosted zone") && child.pid !== undefined) {
           sent = true;
-          child.kill("SIGINT");
+          process.kill(-child.pid, "SIGINT");
         }
       });
       expect(sent).toBe(true);
