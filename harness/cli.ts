@@ -15,6 +15,7 @@ import { formatMs, say } from "./support/progress.ts";
 import { composeSetup } from "./twin/compose-setup.ts";
 import { COMPOSE_FILE, currentComposeDocument, renderCompose } from "./twin/compose.ts";
 import { envDown, envLogs, envStatus, envUp } from "./twin/environment-cli.ts";
+import { stopEnvironment } from "./twin/environment.ts";
 
 const USAGE = `usage: tsx harness/cli.ts <command>
   engine   make sure a Docker engine answers (installs and starts one on a Debian host as root)
@@ -133,6 +134,17 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     firstInterrupt = now;
     say(`\n${signal}: stopping and cleaning up (press Ctrl-C again to exit at once)`);
     controller.abort(new InterruptedError(signal));
+    // A safety net for env:up: a step that does not notice the interruption (bench:leaks found one that
+    // waited on, once, while the app was starting) must not hold the environment up. After 60 s the
+    // environment is removed by its label, whatever is still pending, and the process exits.
+    if (process.argv[2] === "up") {
+      setTimeout(() => {
+        say(`cleanup is taking too long: removing the environment by its label and exiting`);
+        void stopEnvironment(loadConfig())
+          .catch(() => undefined)
+          .finally(() => process.exit(130));
+      }, 60_000).unref();
+    }
   });
 }
 
