@@ -37,7 +37,7 @@ import { publishWebDist, resolveTwinNames, writeHostsFile } from "./names.ts";
 import { readServiceUnit } from "./systemd-unit.ts";
 import type { Topology } from "./topology.ts";
 import { twinHttpsGet } from "./twin-client.ts";
-import { deployTwin, edgeSettings, EnvironmentError } from "./twin-setup.ts";
+import { deployTwin, edgeSettings, EnvironmentError, type DatabaseDescription } from "./twin-setup.ts";
 
 /** The database container's own superuser (as RDS keeps rdsadmin); the app uses the template's master user. */
 const BOOTSTRAP_SUPERUSER = "rdsadmin";
@@ -118,15 +118,7 @@ export interface Environment {
   readonly networks: { readonly public: string; readonly private: string };
   readonly containers: Readonly<Record<TwinComponent, string>>;
   readonly emulator: { readonly endpoint: string; readonly hostedZoneId: string };
-  readonly database: {
-    readonly host: string;
-    readonly port: number;
-    readonly name: string;
-    readonly user: string;
-    /** Where the password lives: the secret deployed to the emulator (read it from there, never from here). */
-    readonly secretArn: string;
-    readonly secretRegion: string;
-  };
+  readonly database: DatabaseDescription;
   readonly bucket: string;
   /** The deployed security groups the twin enforces (iptables in the instance's and the database's namespaces). */
   readonly securityGroups: { readonly api: string; readonly database: string; readonly region: string };

@@ -21,6 +21,17 @@ interface DeployedStack {
 }
 
 /** What the stacks produced in the emulator, and what the stand-ins are configured from. */
+/** Where the twin's database is and where its password lives (the deployed secret), never the password. */
+export interface DatabaseDescription {
+  readonly host: string;
+  readonly port: number;
+  readonly name: string;
+  readonly user: string;
+  /** Where the password lives: the secret deployed to the emulator (read it from there, never from here). */
+  readonly secretArn: string;
+  readonly secretRegion: string;
+}
+
 export interface DeployedTwin {
   readonly deployment: EmulatorDeployment;
   readonly backend: DeployedStack;
@@ -37,14 +48,7 @@ export interface DeployedTwin {
   /** What an Environment says about the deployment, derived here once for env:up and compose alike. */
   readonly described: {
     readonly urls: { readonly site: string; readonly www: string; readonly api: string; readonly ws: string };
-    readonly database: {
-      readonly host: string;
-      readonly port: number;
-      readonly name: string;
-      readonly user: string;
-      readonly secretArn: string;
-      readonly secretRegion: string;
-    };
+    readonly database: DatabaseDescription;
     readonly securityGroups: { readonly api: string; readonly database: string; readonly region: string };
   };
 }
