@@ -20,7 +20,6 @@ interface DeployedStack {
   readonly outputs: Readonly<Record<string, string>>;
 }
 
-/** What the stacks produced in the emulator, and what the stand-ins are configured from. */
 /** Where the twin's database is and where its password lives (the deployed secret), never the password. */
 export interface DatabaseDescription {
   readonly host: string;
@@ -32,6 +31,7 @@ export interface DatabaseDescription {
   readonly secretRegion: string;
 }
 
+/** What the stacks produced in the emulator, and what the stand-ins are configured from. */
 export interface DeployedTwin {
   readonly deployment: EmulatorDeployment;
   readonly backend: DeployedStack;
