@@ -15,7 +15,7 @@ import { DatabaseContainer } from "../harness/containers/database-container.ts";
 import { AppContainer } from "../harness/containers/app-container.ts";
 import { ensureEngine } from "../harness/engine/docker-engine.ts";
 import { testcontainersEnv } from "../harness/engine/testcontainers-env.ts";
-import { buildReferenceJar } from "../harness/fixtures/backend-jar.ts";
+import { buildReferenceJar } from "../harness/reference-builds/backend-jar.ts";
 import { ImageResolver } from "../harness/images/image-resolver.ts";
 import { LABEL_OWNER, removeLabelled } from "../harness/support/cleanup.ts";
 import { readServiceUnit } from "../harness/twin/systemd-unit.ts";

@@ -11,7 +11,7 @@ import type { StartedTestContainer } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
 import { loadConfig } from "../config.ts";
-import { buildReferenceJar } from "../fixtures/backend-jar.ts";
+import { buildReferenceJar } from "../reference-builds/backend-jar.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { createLocalCa, issueCertificate } from "../tls/local-ca.ts";
 import { readServiceUnit } from "../twin/systemd-unit.ts";
