@@ -10,7 +10,13 @@
 import { loadConfig } from "../harness/config.ts";
 import { ensureEngine } from "../harness/engine/docker-engine.ts";
 import { run } from "../harness/support/run.ts";
-import { COMPONENT_NAMES, startEnvironment, stopEnvironment } from "../harness/twin/environment.ts";
+import { COMPONENTS } from "../harness/components/registry.ts";
+import {
+  COMPONENT_NAMES,
+  containerNameOf,
+  startEnvironment,
+  stopEnvironment,
+} from "../harness/twin/environment.ts";
 import { median, memoryMiB, round, writeResult } from "./lib.ts";
 
 const cold = process.argv.includes("--cold");
@@ -62,7 +68,9 @@ for (let index = 0; index < runs && !interrupt.signal.aborted; index += 1) {
   const config = { ...loadConfig(), envName: `bench-up-${process.pid}-${index}` };
   try {
     const { environment } = await startEnvironment(config, { signal: interrupt.signal });
-    const memory = await memoryMiB(COMPONENT_NAMES.map((component) => `tc-${environment.name}-${component}`));
+    const memory = await memoryMiB(
+      COMPONENT_NAMES.map((instance) => containerNameOf(environment.name, instance)),
+    );
     samples.push({ total: environment.timingsMs.total ?? Number.NaN, steps: environment.timingsMs, memory });
     process.stderr.write(
       `[bench] env:up run ${index + 1}/${runs}: ${round((environment.timingsMs.total ?? 0) / 1000)} s\n`,
@@ -74,23 +82,16 @@ for (let index = 0; index < runs && !interrupt.signal.aborted; index += 1) {
 
 // Each component's own time to ready: its image (found or built) and every step of its own (for the
 // emulator the stacks' deploy; for the app the jar; for the edge the web build, bundle and upload).
-const IMAGE_OF = {
-  emulator: "localstack",
-  database: "postgres",
-  app: "jre",
-  proxy: "nginx",
-  edge: "edge",
-} as const;
-const own = (steps: Record<string, number>): Record<(typeof COMPONENT_NAMES)[number], number> =>
+const own = (steps: Record<string, number>): Record<string, number> =>
   Object.fromEntries(
-    COMPONENT_NAMES.map((component) => [
-      component,
-      (steps[`image: ${IMAGE_OF[component]}`] ?? 0) +
+    COMPONENTS.map((component) => [
+      component.kind,
+      (steps[`image: ${component.image}`] ?? 0) +
         Object.entries(steps)
-          .filter(([name]) => name.startsWith(`${component}: `))
+          .filter(([name]) => name.startsWith(`${component.kind}: `))
           .reduce((sum, [, ms]) => sum + ms, 0),
     ]),
-  ) as Record<(typeof COMPONENT_NAMES)[number], number>;
+  );
 const totals = samples.map((sample) => sample.total);
 const slowest = samples.map((sample) => Math.max(...Object.values(own(sample.steps))));
 const stepNames = [...new Set(samples.flatMap((sample) => Object.keys(sample.steps)))].filter(
@@ -101,9 +102,9 @@ const result = {
   envUpMs: { median: median(totals), samples: totals },
   slowestComponentMs: { median: median(slowest), samples: slowest },
   componentOwnMsMedian: Object.fromEntries(
-    COMPONENT_NAMES.map((component) => [
-      component,
-      median(samples.map((sample) => own(sample.steps)[component])),
+    COMPONENTS.map(({ kind }) => [
+      kind,
+      median(samples.map((sample) => own(sample.steps)[kind] ?? Number.NaN)),
     ]),
   ),
   criticalPathRatio: {

@@ -6,7 +6,6 @@ import { describe, expect, inject, it } from "vitest";
 import { emulatorClients } from "../harness/cdk/emulator-clients.ts";
 import { REPO_ROOT } from "../harness/config.ts";
 import { run } from "../harness/support/run.ts";
-import { COMPONENT_NAMES } from "../harness/twin/environment.ts";
 import { tlsChecks, tlsNames } from "./checks/tls.ts";
 import { twinTarget } from "./support/target.ts";
 import { addressOn } from "./support/faults.ts";
@@ -88,8 +87,8 @@ describe("security design", () => {
     expect(database.password.length).toBeGreaterThan(8);
     expect(jwt.length).toBeGreaterThanOrEqual(32);
     const shown: string[] = [];
-    for (const component of COMPONENT_NAMES) {
-      const logs = await run("docker", ["logs", environment.containers[component]]);
+    for (const container of Object.values(environment.containers)) {
+      const logs = await run("docker", ["logs", container]);
       shown.push(logs.stdout, logs.stderr);
     }
     const cli = (args: string[]) =>
@@ -111,8 +110,8 @@ describe("security design", () => {
   });
 
   it("publishes every entry point on a loopback address only", async () => {
-    for (const component of COMPONENT_NAMES) {
-      const ports = await run("docker", ["port", environment.containers[component]]);
+    for (const container of Object.values(environment.containers)) {
+      const ports = await run("docker", ["port", container]);
       for (const line of ports.stdout.split("\n").filter((entry) => entry.trim() !== "")) {
         expect(line).toMatch(/-> 127\.\d+\.\d+\.\d+:\d+$/);
       }

@@ -2,6 +2,12 @@ import { LocalstackContainer, type StartedLocalStackContainer } from "@testconta
 
 /** LocalStack's gateway port, inside the container and on the entry-point address alike. */
 export const LOCALSTACK_PORT = 4566;
+
+/** The emulator's name on the twin's public network: AWS's endpoints as the twin's containers reach them. */
+export const EMULATOR_HOST = "aws.twin.internal";
+
+/** The emulator as the twin's own containers reach it. */
+export const EMULATOR_IN_TWIN = `http://${EMULATOR_HOST}:${LOCALSTACK_PORT}`;
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import { detachFromDefaultBridge } from "./default-bridge.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";

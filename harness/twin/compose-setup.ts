@@ -1,34 +1,31 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { COMPOSE_VOLUMES } from "../components/compose-parts.ts";
+import { instanceNames } from "../components/registry.ts";
 import type { HarnessConfig } from "../config.ts";
 import { environmentFileContent } from "../containers/app-container.ts";
-import { LOCALSTACK_PORT, parseResourceTypes } from "../containers/emulator-container.ts";
+import { EMULATOR_IN_TWIN, parseResourceTypes } from "../containers/emulator-container.ts";
 import { bundleEdgeServer } from "../edge/edge-container.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
-import { referenceJarPath, FixtureBuildError } from "../reference-builds/backend-jar.ts";
+import { FixtureBuildError, referenceJarPath } from "../reference-builds/backend-jar.ts";
 import { checkSpringBootJar } from "../reference-builds/jar-check.ts";
 import { checkWebDist, referenceWebDir } from "../reference-builds/web-dist.ts";
 import { formatMs, say } from "../support/progress.ts";
-import { createLocalCa, issueCertificate } from "../tls/local-ca.ts";
-import { COMPOSE_VOLUMES } from "./compose.ts";
+import { createLocalCa, issueCertificate, type LocalCa } from "../tls/local-ca.ts";
 import { entryPoints } from "./entry-points.ts";
-import { containerNameOf, ownerOf, type Environment } from "./environment.ts";
-import { publishWebDist, resolveTwinNames, writeHostsFile } from "./names.ts";
-import { deployTwin, edgeSettings, EMULATOR_IN_TWIN } from "./twin-setup.ts";
+import { buildEnvironment, mapTwinNames } from "./environment-builder.ts";
+import { writeEnvironment, type TwinContainers } from "./environment-state.ts";
+import { containerNameOf } from "./identity.ts";
+import { publishWebDist } from "./names.ts";
+import { deployTwin, edgeSettings, type DeployedTwin } from "./twin-setup.ts";
 
 function writePrivate(path: string, content: string | Buffer): void {
   writeFileSync(path, content, { mode: 0o600 });
   chmodSync(path, 0o600);
 }
 
-/**
- * The docker-compose twin's one-shot setup, run inside the twin (the `setup` service): deploys the stacks
- * to the emulator on the public network, publishes the web build, and writes what the other services
- * mount: the instance's EnvironmentFile and jar, the database password, the certificates, the edge's
- * server and configuration. The environment's description (no secret) goes where env:status reads it.
- */
-export async function composeSetup(config: HarnessConfig, signal: AbortSignal): Promise<void> {
-  const started = performance.now();
+/** The reference jar and web build, checked: the compose twin runs those only. */
+function referenceBuilds(config: HarnessConfig): { jar: string; web: string } {
   const jar = referenceJarPath(config);
   const web = referenceWebDir(config);
   if (!existsSync(jar) || !existsSync(join(web, "index.html"))) {
@@ -39,9 +36,46 @@ export async function composeSetup(config: HarnessConfig, signal: AbortSignal): 
   }
   checkSpringBootJar(jar);
   checkWebDist(web);
+  return { jar, web };
+}
+
+/** TLS: a CA for this environment (its certificate on the host, for curl and browsers), the two certificates. */
+async function writeCertificates(twin: DeployedTwin, dir: string, envName: string): Promise<LocalCa> {
+  const ca = await createLocalCa(join(dir, "ca"), `ThreadCast twin CA (${envName})`);
+  const api = await issueCertificate(ca, [twin.apiName], join(dir, "certs"), "api");
+  const site = await issueCertificate(ca, twin.siteNames, join(dir, "certs"), "site");
+  copyFileSync(api.chainFile, join(COMPOSE_VOLUMES.apiTls, "fullchain.pem"));
+  writePrivate(join(COMPOSE_VOLUMES.apiTls, "privkey.pem"), readFileSync(api.keyFile));
+  mkdirSync(join(COMPOSE_VOLUMES.edge, "tls"), { recursive: true });
+  copyFileSync(site.chainFile, join(COMPOSE_VOLUMES.edge, "tls", "fullchain.pem"));
+  writePrivate(join(COMPOSE_VOLUMES.edge, "tls", "privkey.pem"), readFileSync(site.keyFile));
+  return ca;
+}
+
+/** The edge: its server and the distribution's configuration. */
+async function writeEdgeFiles(twin: DeployedTwin, dir: string): Promise<void> {
+  copyFileSync(await bundleEdgeServer(dir), join(COMPOSE_VOLUMES.edge, "edge-server.cjs"));
+  const edge: EdgeConfig = {
+    ...(await edgeSettings(twin)),
+    tls: { certFile: "/etc/edge/tls/fullchain.pem", keyFile: "/etc/edge/tls/privkey.pem" },
+    ports: { http: 80, https: 443 },
+  };
+  writeFileSync(join(COMPOSE_VOLUMES.edge, "config.json"), `${JSON.stringify(edge, null, 2)}\n`);
+}
+
+/**
+ * The docker-compose twin's one-shot setup, run inside the twin (the `setup` service): deploys the stacks
+ * to the emulator on the public network, publishes the web build, and writes what the other services
+ * mount: the instance's EnvironmentFile and jar, the database password, the certificates, the edge's
+ * server and configuration. The environment's description (no secret) goes where env:status reads it.
+ */
+export async function composeSetup(config: HarnessConfig, signal: AbortSignal): Promise<void> {
+  const started = performance.now();
+  const { jar, web } = referenceBuilds(config);
   const typesFile = join(COMPOSE_VOLUMES.emulatorInfo, "resource-types");
   const emulatorTypes = parseResourceTypes(readFileSync(typesFile, "utf8"));
-  const dir = join(config.stateDir, "envs", config.envName);
+  const name = config.envName;
+  const dir = join(config.stateDir, "envs", name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 
@@ -54,7 +88,6 @@ export async function composeSetup(config: HarnessConfig, signal: AbortSignal): 
   });
   const files = await publishWebDist(twin.frontendClients.s3, twin.bucket, web);
   say(`[setup] ${files} files in s3://${twin.bucket}`);
-
   // The instance: its EnvironmentFile (from the deployed secrets) and its jar.
   writePrivate(
     join(COMPOSE_VOLUMES.instanceEnv, "threadcast.env"),
@@ -62,67 +95,23 @@ export async function composeSetup(config: HarnessConfig, signal: AbortSignal): 
   );
   copyFileSync(jar, join(COMPOSE_VOLUMES.instanceJar, "app.jar"));
   writePrivate(join(COMPOSE_VOLUMES.databaseSecret, "password"), twin.database.password);
+  const ca = await writeCertificates(twin, dir, name);
+  await writeEdgeFiles(twin, dir);
 
-  // TLS: a CA for this environment (its certificate on the host, for curl and browsers), the two certificates.
-  const ca = await createLocalCa(join(dir, "ca"), `ThreadCast twin CA (${config.envName})`);
-  const api = await issueCertificate(ca, [twin.apiName], join(dir, "certs"), "api");
-  const site = await issueCertificate(ca, twin.siteNames, join(dir, "certs"), "site");
-  copyFileSync(api.chainFile, join(COMPOSE_VOLUMES.apiTls, "fullchain.pem"));
-  writePrivate(join(COMPOSE_VOLUMES.apiTls, "privkey.pem"), readFileSync(api.keyFile));
-  mkdirSync(join(COMPOSE_VOLUMES.edge, "tls"), { recursive: true });
-  copyFileSync(site.chainFile, join(COMPOSE_VOLUMES.edge, "tls", "fullchain.pem"));
-  writePrivate(join(COMPOSE_VOLUMES.edge, "tls", "privkey.pem"), readFileSync(site.keyFile));
-
-  // The edge: its server and the distribution's configuration.
-  copyFileSync(await bundleEdgeServer(dir), join(COMPOSE_VOLUMES.edge, "edge-server.cjs"));
-  const edge: EdgeConfig = {
-    ...(await edgeSettings(twin)),
-    tls: { certFile: "/etc/edge/tls/fullchain.pem", keyFile: "/etc/edge/tls/privkey.pem" },
-    ports: { http: 80, https: 443 },
-  };
-  writeFileSync(join(COMPOSE_VOLUMES.edge, "config.json"), `${JSON.stringify(edge, null, 2)}\n`);
-
-  const entries = entryPoints(config.envName);
-  const names = await resolveTwinNames(
-    twin.frontendClients.route53,
-    twin.deployment.hostedZoneId,
-    {
-      distributionDomain: edge.domainName,
-      elasticIp: twin.backend.outputs.ApiPublicIp ?? "",
-    },
-    entries,
-    [...twin.siteNames, twin.apiName],
-  );
-  writeHostsFile(join(dir, "hosts"), config.envName, names.hosts);
-  const containerName = (component: string) => containerNameOf(config.envName, component);
-  const environment: Environment = {
-    name: config.envName,
-    owner: ownerOf(config.envName),
+  const entries = entryPoints(name);
+  const environment = buildEnvironment({
+    name,
     dir,
     caFile: ca.certFile,
-    urls: twin.described.urls,
-    hosts: names.hosts,
-    hostsVia: names.via,
-    entryPoints: entries,
+    twin,
+    names: await mapTwinNames(twin, entries, name, dir),
+    entries,
     networks: { public: "public", private: "private" },
-    containers: {
-      emulator: containerName("emulator"),
-      database: containerName("database"),
-      app: containerName("app"),
-      proxy: containerName("proxy"),
-      edge: containerName("edge"),
-    },
-    emulator: {
-      endpoint: `http://${entries.emulator.address}:${LOCALSTACK_PORT}`,
-      hostedZoneId: twin.deployment.hostedZoneId,
-    },
-    database: twin.described.database,
-    bucket: twin.bucket,
-    securityGroups: twin.described.securityGroups,
-    topology: twin.topology,
-    startedAt: new Date().toISOString(),
+    containers: Object.fromEntries(
+      instanceNames().map((instance) => [instance, containerNameOf(name, instance)]),
+    ) as TwinContainers,
     timingsMs: { setup: Math.round(performance.now() - started) },
-  };
-  writeFileSync(join(dir, "environment.json"), `${JSON.stringify(environment, null, 2)}\n`);
+  });
+  writeEnvironment(environment, dir);
   say(`[setup] done in ${formatMs(performance.now() - started)}; CA certificate: ${ca.certFile}`);
 }

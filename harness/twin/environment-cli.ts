@@ -1,20 +1,18 @@
 import { spawn } from "node:child_process";
 import { loadConfig } from "../config.ts";
 import { ensureEngine } from "../engine/docker-engine.ts";
-import { LABEL_OWNER } from "../support/cleanup.ts";
 import { formatMs, say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
+import type { ComponentKind } from "../components/component.ts";
+import { COMPONENTS, instanceNames } from "../components/registry.ts";
 import {
-  COMPONENT_NAMES,
   containerStates,
-  LABEL_COMPONENT,
-  ownerOf,
   readEnvironment,
   startEnvironment,
   stopEnvironment,
   type Environment,
-  type TwinComponent,
 } from "./environment.ts";
+import { containerNameOf, LABEL_COMPONENT, LABEL_OWNER, ownerOf } from "./identity.ts";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -75,26 +73,39 @@ export async function envDown(): Promise<number> {
   return 0;
 }
 
-export async function envStatus(): Promise<number> {
-  const config = loadConfig();
-  await ensureEngine(config);
-  const environment = readEnvironment(config);
-  const states = await containerStates(config.envName);
-  if (!environment && Object.keys(states).length === 0) {
-    say(`environment "${config.envName}" is not up (npm run env:up brings it up)`);
-    return 3;
-  }
-  const stats = await run("docker", [
-    "stats",
-    "--no-stream",
-    "--format",
-    "{{.Name}}\t{{.MemUsage}}\t{{.CPUPerc}}",
-    ...COMPONENT_NAMES.filter((component) => states[component] === "running").map(
-      (component) => `tc-${config.envName}-${component}`,
-    ),
-  ]);
+/** One row of env:status: an instance of a component, its container's state and its memory and CPU. */
+export interface InstanceStatus {
+  readonly instance: string;
+  readonly kind: string;
+  readonly state: string;
+  readonly usage: string;
+}
+
+/** Each instance of each listed component, as the engine reports its container. */
+export async function instanceStatus(
+  environment: string,
+  components: readonly ComponentKind[] = COMPONENTS,
+): Promise<InstanceStatus[]> {
+  const states = await containerStates(environment);
+  const rows = components.flatMap((kind) =>
+    kind
+      .instances()
+      .map((instance) => ({
+        instance: instance.name,
+        kind: kind.kind,
+        state: states[instance.name] ?? "missing",
+      })),
+  );
+  const running = rows
+    .filter((row) => row.state === "running")
+    .map((row) => containerNameOf(environment, row.instance));
+  const format = "{{.Name}}\t{{.MemUsage}}\t{{.CPUPerc}}";
+  const stats =
+    running.length > 0
+      ? await run("docker", ["stats", "--no-stream", "--format", format, ...running])
+      : undefined;
   const usage = new Map(
-    stats.stdout
+    (stats?.stdout ?? "")
       .split("\n")
       .filter((line) => line !== "")
       .map((line) => {
@@ -102,38 +113,54 @@ export async function envStatus(): Promise<number> {
         return [name, `${memory}  cpu ${cpu}`] as const;
       }),
   );
+  return rows.map((row) => ({ ...row, usage: usage.get(containerNameOf(environment, row.instance)) ?? "" }));
+}
+
+export async function envStatus(): Promise<number> {
+  const config = loadConfig();
+  await ensureEngine(config);
+  const environment = readEnvironment(config);
+  const rows = await instanceStatus(config.envName);
+  if (!environment && rows.every((row) => row.state === "missing")) {
+    say(`environment "${config.envName}" is not up (npm run env:up brings it up)`);
+    return 3;
+  }
   out(
     `environment "${config.envName}"${environment ? ` (up since ${environment.startedAt})` : " (no saved state)"}`,
   );
-  for (const component of COMPONENT_NAMES) {
-    out(
-      `  ${component.padEnd(9)} ${(states[component] ?? "missing").padEnd(8)} ${usage.get(`tc-${config.envName}-${component}`) ?? ""}`,
-    );
-  }
+  for (const row of rows) out(`  ${row.instance.padEnd(9)} ${row.state.padEnd(8)} ${row.usage}`);
   if (environment) out(describeEnvironment(environment));
-  const healthy = COMPONENT_NAMES.every((component) => states[component] === "running");
-  return healthy ? 0 : 1;
+  return rows.every((row) => row.state === "running") ? 0 : 1;
 }
 
-export async function envLogs(argv: readonly string[]): Promise<number> {
-  const config = loadConfig();
-  await ensureEngine(config);
-  const component = argv.find((arg) => !arg.startsWith("-")) ?? "app";
-  if (!(COMPONENT_NAMES as readonly string[]).includes(component)) {
-    say(`unknown component ${component}; one of: ${COMPONENT_NAMES.join(", ")}`);
-    return 64;
-  }
+/** The container of an instance of the environment, or undefined when it has none. */
+export async function instanceContainer(environment: string, instance: string): Promise<string | undefined> {
   const listed = await run("docker", [
     "ps",
     "-aq",
     "--filter",
-    `label=${LABEL_OWNER}=${ownerOf(config.envName)}`,
+    `label=${LABEL_OWNER}=${ownerOf(environment)}`,
     "--filter",
-    `label=${LABEL_COMPONENT}=${component as TwinComponent}`,
+    `label=${LABEL_COMPONENT}=${instance}`,
   ]);
-  const id = listed.stdout.trim().split("\n")[0];
+  return listed.stdout.trim().split("\n")[0] || undefined;
+}
+
+export async function envLogs(
+  argv: readonly string[],
+  components: readonly ComponentKind[] = COMPONENTS,
+): Promise<number> {
+  const config = loadConfig();
+  await ensureEngine(config);
+  const names = instanceNames(components);
+  const instance = argv.find((arg) => !arg.startsWith("-")) ?? "app";
+  if (!names.includes(instance)) {
+    say(`unknown component ${instance}; one of: ${names.join(", ")}`);
+    return 64;
+  }
+  const id = await instanceContainer(config.envName, instance);
   if (!id) {
-    say(`environment "${config.envName}" has no ${component} container (is it up? npm run env:status)`);
+    say(`environment "${config.envName}" has no ${instance} container (is it up? npm run env:status)`);
     return 3;
   }
   const follow = argv.includes("--follow") || argv.includes("-f");

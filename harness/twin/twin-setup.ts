@@ -6,12 +6,9 @@ import { emulatorClients, type EmulatorClients } from "../cdk/emulator-clients.t
 import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
 import { HarnessError } from "../errors.ts";
-import { LOCALSTACK_PORT } from "../containers/emulator-container.ts";
+import { EMULATOR_IN_TWIN } from "../containers/emulator-container.ts";
 import { missingKeyStatus } from "./names.ts";
 import { deriveTopology, type Topology } from "./topology.ts";
-
-/** The emulator as the twin's own containers reach it, on the public network. */
-export const EMULATOR_IN_TWIN = `http://aws.twin.internal:${LOCALSTACK_PORT}`;
 
 export class EnvironmentError extends HarnessError {}
 

@@ -3,7 +3,7 @@ import { basename, join } from "node:path";
 import { afterEach, inject } from "vitest";
 import { REPO_ROOT } from "../../harness/config.ts";
 import { run } from "../../harness/support/run.ts";
-import { COMPONENT_NAMES } from "../../harness/twin/environment.ts";
+import { instancesOf } from "../../harness/components/registry.ts";
 
 /**
  * When a scenario fails, the twin's container logs are attached: each component's last lines are saved
@@ -23,17 +23,13 @@ afterEach(async (context) => {
   );
   mkdirSync(dir, { recursive: true });
   const tails: string[] = [];
-  for (const component of COMPONENT_NAMES) {
-    const logs = await run("docker", [
-      "logs",
-      "--timestamps",
-      "--tail",
-      "300",
-      environment.containers[component],
-    ]);
+  for (const { name: component, kind } of instancesOf()) {
+    const container = environment.containers[component];
+    if (container === undefined) continue;
+    const logs = await run("docker", ["logs", "--timestamps", "--tail", "300", container]);
     const text = logs.stdout + logs.stderr;
     writeFileSync(join(dir, `${component}.log`), text);
-    if (component === "app" || component === "proxy" || component === "edge")
+    if (kind.tailOnFailure)
       tails.push(`--- ${component} (last 20 lines) ---\n${text.trim().split("\n").slice(-20).join("\n")}`);
   }
   console.error(`[scenarios] container logs attached: ${dir}\n${tails.join("\n")}`);

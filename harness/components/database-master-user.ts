@@ -1,0 +1,40 @@
+import { run } from "../support/run.ts";
+import { EnvironmentError } from "../twin/twin-setup.ts";
+
+/** The database container's own superuser (as RDS keeps rdsadmin); the app uses the template's master user. */
+export const BOOTSTRAP_SUPERUSER = "rdsadmin";
+
+/** The text without the password, raw or as an SQL literal quotes it. */
+const scrub = (text: string, password: string) =>
+  [password, password.replace(/'/g, "''")].reduce(
+    (out, secret) => out.split(secret).join("<password>"),
+    text,
+  );
+
+const sqlLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
+const sqlIdentifier = (value: string) => `"${value.replace(/"/g, '""')}"`;
+
+/**
+ * Creates the master user with the deployed secret's password, and its database, as RDS does at
+ * CreateDBInstance. The SQL goes in on stdin: the password is in no command line and no configuration.
+ */
+export async function createMasterUser(
+  container: string,
+  database: { readonly name: string; readonly user: string; readonly password: string },
+): Promise<void> {
+  const user = sqlIdentifier(database.user);
+  const sql = [
+    // A failing statement would be written to the server's log with the password in it.
+    "SET log_min_error_statement = panic;",
+    `CREATE ROLE ${user} LOGIN CREATEDB CREATEROLE PASSWORD ${sqlLiteral(database.password)};`,
+    `CREATE DATABASE ${sqlIdentifier(database.name)} OWNER ${user};`,
+  ].join("\n");
+  const psql = ["psql", "-U", BOOTSTRAP_SUPERUSER, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q"];
+  const result = await run("docker", ["exec", "-i", container, ...psql], { input: sql });
+  if (result.code !== 0) {
+    throw new EnvironmentError(
+      // psql may quote the failing statement: the password never reaches the message.
+      `cannot create the database's master user ${database.user} and database ${database.name}: ${scrub(result.stderr, database.password).trim()}`,
+    );
+  }
+}

@@ -1,0 +1,165 @@
+import { join } from "node:path";
+import type { TwinGraph, PlanContext, TwinNetworks, TwinSteps } from "../components/component.ts";
+import { COMPONENTS, instancesOf } from "../components/registry.ts";
+import type { HarnessConfig } from "../config.ts";
+import { COMPONENTS as IMAGES } from "../images/catalog.ts";
+import { ImageResolver } from "../images/image-resolver.ts";
+import { say } from "../support/progress.ts";
+import { run } from "../support/run.ts";
+import { createLocalCa } from "../tls/local-ca.ts";
+import type { EntryPoints } from "./entry-points.ts";
+import { buildEnvironment, mapTwinNames } from "./environment-builder.ts";
+import type { Environment, TwinContainers } from "./environment-state.ts";
+import { enforceSecurityGroups } from "./firewall.ts";
+import { containerNameOf, labelsOf, LABEL_OWNER, networkNameOf, ownerOf } from "./identity.ts";
+import type { NameMap } from "./names.ts";
+import { describeCriticalPath } from "./start-graph.ts";
+import { twinHttpsGet } from "./twin-client.ts";
+import { EnvironmentError } from "./twin-setup.ts";
+
+declare module "../components/component.ts" {
+  interface TwinSteps {
+    firewall: undefined;
+    names: NameMap;
+    checks: Environment;
+  }
+}
+
+export interface BringUp {
+  readonly config: HarnessConfig;
+  readonly dir: string;
+  readonly entries: EntryPoints;
+}
+
+/**
+ * Brings every component up as one graph of steps, each starting once what it needs is ready, and returns
+ * the environment's description once both names answer over TLS. The graph is handed to `track` first,
+ * so a failed start can wait for every step to end before it cleans up.
+ */
+export async function bringUp(start: BringUp, graph: TwinGraph): Promise<Environment> {
+  const name = start.config.envName;
+  const context: PlanContext = {
+    config: start.config,
+    environment: name,
+    owner: ownerOf(name),
+    dir: start.dir,
+    entries: start.entries,
+    resolver: new ImageResolver(start.config, { signal: graph.signal }),
+    labels: (instance) => labelsOf(name, instance),
+    containerName: (instance) => containerNameOf(name, instance),
+  };
+  planFoundation(graph, context);
+  for (const component of COMPONENTS) component.plan(graph, context);
+  planFinish(graph, context);
+  const environment = await graph.get("checks");
+  say(describeCriticalPath(graph.criticalPath("checks")));
+  return { ...environment, timingsMs: { ...graph.timings(), total: Math.round(graph.elapsedMs()) } };
+}
+
+/** What every component builds on: the networks, the CA and the images (each its own step). */
+function planFoundation(graph: TwinGraph, context: PlanContext): void {
+  const { environment, resolver } = context;
+  graph.add("networks", {
+    component: "networks",
+    what: "public + internal private",
+    run: async (): Promise<TwinNetworks> => ({
+      public: await createNetwork(environment, "public", false),
+      private: await createNetwork(environment, "private", true),
+    }),
+  });
+  graph.add("ca", {
+    component: "tls",
+    what: "local CA",
+    run: () => createLocalCa(join(context.dir, "ca"), `ThreadCast twin CA (${environment})`),
+  });
+  for (const image of IMAGES) {
+    // Each image's own time (found, pulled or built) is kept for the critical-path figures.
+    graph.add(`image:${image}`, {
+      component: "image",
+      what: image,
+      quiet: true,
+      run: async () => (await resolver.resolve(image)).reference,
+    });
+  }
+  graph.add("images", {
+    component: "images",
+    what: "all images",
+    run: () => resolver.resolveAll(),
+  });
+}
+
+/** The security groups, the names, and the end-to-end check that closes the start-up. */
+function planFinish(graph: TwinGraph, context: PlanContext): void {
+  graph.add("firewall", {
+    component: "firewall",
+    what: "security groups enforced in the instance's and database's namespaces",
+    needs: ["deploy", "app", "database", "image:netkit"],
+    run: async ({ deploy, app, database, ...images }) => {
+      const { securityGroups } = deploy.described;
+      await enforceSecurityGroups({
+        ec2: deploy.backendClients.ec2,
+        netkitImage: images["image:netkit"],
+        owner: context.owner,
+        members: { [securityGroups.api]: [app.getId()], [securityGroups.database]: [database.getId()] },
+      });
+      return undefined;
+    },
+  });
+  graph.add("names", {
+    component: "names",
+    what: "Route 53 records mapped to entry points",
+    needs: ["deploy"],
+    run: ({ deploy }) => mapTwinNames(deploy, context.entries, context.environment, context.dir),
+  });
+  const instances = instancesOf(COMPONENTS);
+  graph.add("checks", {
+    component: "twin",
+    what: "https checks through the names",
+    needs: ["deploy", "names", "ca", "networks", "firewall", ...instances.map((instance) => instance.step)],
+    run: async (inputs) => {
+      const containers = Object.fromEntries(
+        instances.map(({ name, step }) => [name, (inputs[step] as { getId(): string }).getId()]),
+      ) as TwinContainers;
+      const environment = buildEnvironment({
+        name: context.environment,
+        dir: context.dir,
+        caFile: inputs.ca.certFile,
+        twin: inputs.deploy,
+        names: inputs.names,
+        entries: context.entries,
+        networks: inputs.networks,
+        containers,
+        timingsMs: {},
+      });
+      await checkNames(environment);
+      return environment;
+    },
+  });
+}
+
+/** Both names answer over TLS, verified against this environment's CA only. */
+async function checkNames(environment: Environment): Promise<void> {
+  for (const url of [`${environment.urls.api}/health`, environment.urls.site]) {
+    const answer = await twinHttpsGet(environment, url);
+    if (answer.status !== 200)
+      throw new EnvironmentError(
+        `${url} answered ${answer.status} at the end of start-up: ${answer.body.slice(0, 300)}`,
+      );
+  }
+}
+
+async function createNetwork(environment: string, role: string, internal: boolean): Promise<string> {
+  const name = networkNameOf(environment, role);
+  const result = await run("docker", [
+    "network",
+    "create",
+    ...(internal ? ["--internal"] : []),
+    "--label",
+    `${LABEL_OWNER}=${ownerOf(environment)}`,
+    name,
+  ]);
+  if (result.code !== 0) throw new EnvironmentError(`cannot create network ${name}: ${result.stderr.trim()}`);
+  return name;
+}
+
+export type { TwinSteps };

@@ -1,0 +1,25 @@
+import { LABEL_OWNER } from "../support/cleanup.ts";
+
+/**
+ * How everything of an environment is named and labelled: the one place that spells a container's or a
+ * network's name, so env:up, the compose file, status, logs and cleanup always agree.
+ */
+export { LABEL_OWNER };
+
+/** Label naming the component instance a container stands in for (emulator, database, app, proxy, edge). */
+export const LABEL_COMPONENT = "io.threadcast.harness.component";
+
+/** The owner label's value on everything of an environment. */
+export const ownerOf = (environment: string) => `env-${environment}`;
+
+/** The container of an environment's component instance (or of a test's helper): tc-<environment>-<name>. */
+export const containerNameOf = (environment: string, instance: string) => `tc-${environment}-${instance}`;
+
+/** A network of an environment: tc-<environment>-<role> (public, private, or a test's own). */
+export const networkNameOf = (environment: string, role: string) => `tc-${environment}-${role}`;
+
+/** The labels on a component instance's container. */
+export const labelsOf = (environment: string, instance: string): Record<string, string> => ({
+  [LABEL_OWNER]: ownerOf(environment),
+  [LABEL_COMPONENT]: instance,
+});
