@@ -88,13 +88,11 @@ export async function instanceStatus(
 ): Promise<InstanceStatus[]> {
   const states = await containerStates(environment);
   const rows = components.flatMap((kind) =>
-    kind
-      .instances()
-      .map((instance) => ({
-        instance: instance.name,
-        kind: kind.kind,
-        state: states[instance.name] ?? "missing",
-      })),
+    kind.instances().map((instance) => ({
+      instance: instance.name,
+      kind: kind.kind,
+      state: states[instance.name] ?? "missing",
+    })),
   );
   const running = rows
     .filter((row) => row.state === "running")
