@@ -9,7 +9,8 @@ import { readStacks, type StackArtifact } from "./cloud-assembly.ts";
 import { classifyResources, formatCoverage, type CoverageRow } from "./coverage.ts";
 import { DeployError } from "./deploy-error.ts";
 import { EMULATOR_ACCOUNT, emulatorDeployEnv } from "./deploy-env.ts";
-import { emulatorClients } from "./emulator-clients.ts";
+import { emulatorClientCache, type EmulatorClientCache } from "./emulator-client-cache.ts";
+import type { EmulatorClients } from "./emulator-clients.ts";
 import { prepareEmulatorAssembly, realizeAfterDeploy } from "./service-api-resources.ts";
 
 export { DeployError };
@@ -33,6 +34,8 @@ export interface EmulatorDeployment {
   /** Stack name -> output name -> value. */
   readonly outputs: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly timingsMs: Readonly<Record<string, number>>;
+  /** The deploy's own emulator clients, by region (a function, so deployment.json leaves it out). */
+  readonly clients: EmulatorClientCache;
 }
 
 const CDK_DIR = join(REPO_ROOT, "infra");
@@ -61,8 +64,10 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
     return result;
   };
   await requireEmulator(options.endpoint);
-  const home = emulatorClients(options.endpoint, "us-east-1");
-  const hostedZoneId = await step("hosted zone", () => ensureHostedZone(home.route53, domain));
+  const clients = emulatorClientCache(options.endpoint);
+  const hostedZoneId = await step("hosted zone", () =>
+    ensureHostedZone(clients("us-east-1").route53, domain),
+  );
 
   const assemblyDir = join(options.workDir, "cdk.out");
   await step("synth", () => synth(options, hostedZoneId, assemblyDir));
@@ -82,7 +87,7 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
 
   const emulatorDir = join(options.workDir, "cdk.emulator.out");
   const replacements = await step("service-API resources before deploy", () =>
-    prepareEmulatorAssembly(options.endpoint, stacks, coverage, assemblyDir, emulatorDir),
+    prepareEmulatorAssembly(clients, stacks, coverage, assemblyDir, emulatorDir),
   );
 
   const env = cdkEnv(options.endpoint);
@@ -127,10 +132,10 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
   });
 
   await step("service-API resources after deploy", () =>
-    realizeAfterDeploy(options.endpoint, stacks, coverage, replacements),
+    realizeAfterDeploy(clients, stacks, coverage, replacements),
   );
 
-  await step("verify stack resources", () => verifyStackResources(options.endpoint, stacks));
+  await step("verify stack resources", () => verifyStackResources(clients, stacks));
 
   const outputs = JSON.parse(readFileSync(outputsFile, "utf8")) as Record<string, Record<string, string>>;
   const unknown = Object.entries(outputs).flatMap(([stack, values]) =>
@@ -141,7 +146,7 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
   if (unknown.length > 0) {
     throw new DeployError(`outputs the emulator answered with "unknown": ${unknown.join(", ")}`);
   }
-  const deployment: EmulatorDeployment = { hostedZoneId, coverage, outputs, timingsMs: timings };
+  const deployment: EmulatorDeployment = { hostedZoneId, coverage, outputs, timingsMs: timings, clients };
   writeFileSync(join(options.workDir, "deployment.json"), `${JSON.stringify(deployment, null, 2)}\n`);
   return deployment;
 }
@@ -160,11 +165,13 @@ async function requireEmulator(endpoint: string): Promise<void> {
 }
 
 /** Every resource the emulator deployed is complete and has a real physical id (never "unknown"). */
-async function verifyStackResources(endpoint: string, stacks: readonly StackArtifact[]): Promise<void> {
+async function verifyStackResources(
+  clients: EmulatorClientCache,
+  stacks: readonly StackArtifact[],
+): Promise<void> {
   const problems: string[] = [];
   for (const stack of stacks) {
-    const clients = emulatorClients(endpoint, stack.region);
-    const described = await clients.cloudFormation.send(
+    const described = await clients(stack.region).cloudFormation.send(
       new DescribeStackResourcesCommand({ StackName: stack.stackName }),
     );
     for (const resource of described.StackResources ?? []) {
@@ -181,10 +188,7 @@ async function verifyStackResources(endpoint: string, stacks: readonly StackArti
     throw new DeployError(`resources the emulator did not really create:\n  ${problems.join("\n  ")}`);
 }
 
-async function ensureHostedZone(
-  route53: ReturnType<typeof emulatorClients>["route53"],
-  domain: string,
-): Promise<string> {
+async function ensureHostedZone(route53: EmulatorClients["route53"], domain: string): Promise<string> {
   const listed = await route53.send(new ListHostedZonesByNameCommand({ DNSName: domain, MaxItems: 1 }));
   const existing = listed.HostedZones?.find((zone) => zone.Name === `${domain}.`);
   const id =

@@ -14,7 +14,8 @@ import type { StackArtifact, Template } from "./cloud-assembly.ts";
 import type { CoverageRow } from "./coverage.ts";
 import { EMULATOR_ACCOUNT } from "./deploy-env.ts";
 import { DeployError } from "./deploy-error.ts";
-import { emulatorClients, type EmulatorClients } from "./emulator-clients.ts";
+import type { EmulatorClientCache } from "./emulator-client-cache.ts";
+import type { EmulatorClients } from "./emulator-clients.ts";
 import { standInReplacement, TWIN_HOSTS } from "./stand-ins.ts";
 import { withoutResources, type Replacement } from "./template-rewrite.ts";
 
@@ -25,7 +26,7 @@ import { withoutResources, type Replacement } from "./template-rewrite.ts";
 export type ReplacementsByStack = Map<string, Map<string, Replacement>>;
 
 export async function prepareEmulatorAssembly(
-  endpoint: string,
+  emulator: EmulatorClientCache,
   stacks: readonly StackArtifact[],
   coverage: readonly CoverageRow[],
   assemblyDir: string,
@@ -36,7 +37,7 @@ export async function prepareEmulatorAssembly(
   const byStack: ReplacementsByStack = new Map();
   for (const stack of stacks) {
     const replacements = new Map<string, Replacement>();
-    const clients = emulatorClients(endpoint, stack.region);
+    const clients = emulator(stack.region);
     for (const row of coverage.filter(
       (entry) => entry.stack === stack.stackName && entry.coverage !== "emulator",
     )) {
@@ -153,14 +154,14 @@ async function applyInlineRules(
 }
 
 export async function realizeAfterDeploy(
-  endpoint: string,
+  emulator: EmulatorClientCache,
   stacks: readonly StackArtifact[],
   coverage: readonly CoverageRow[],
   replacements: ReplacementsByStack,
 ): Promise<void> {
   for (const stack of stacks) {
     const rows = coverage.filter((row) => row.stack === stack.stackName && row.coverage === "service-api");
-    const clients = emulatorClients(endpoint, stack.region);
+    const clients = emulator(stack.region);
     const described = await clients.cloudFormation.send(
       new DescribeStackResourcesCommand({ StackName: stack.stackName }),
     );
