@@ -81,7 +81,7 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
       `the emulator cannot provide ${unsupported.length} resource(s), and nothing stands in for them:\n${unsupported
         .map((row) => `  ${row.stack}/${row.logicalId} (${row.type})`)
         .join("\n")}`,
-      "remove them from the stacks for the twin, or teach the harness a stand-in (harness/cdk/coverage.ts)",
+      "remove them from the stacks for the twin, or teach the harness a stand-in (an entry in harness/cdk/stand-in-registry.ts)",
     );
   }
 
