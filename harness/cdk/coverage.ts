@@ -1,8 +1,10 @@
 import type { StackArtifact } from "./cloud-assembly.ts";
+import { STAND_IN_REGISTRY } from "./stand-in-registry.ts";
 
 /**
  * How the twin provides a resource of the synthesized templates:
- * - `emulator`: LocalStack's CloudFormation engine creates it;
+ * - `emulator`: LocalStack's CloudFormation engine creates it (and, for a few types, the harness
+ *   completes what the engine ignored);
  * - `service-api`: its CloudFormation type is missing (or cannot work) in LocalStack community, so the
  *   harness removes it from the emulator's copy of the template and makes it through the service's API;
  * - `stand-in`: a container of the twin plays it (the template's copy is removed, references get the
@@ -19,57 +21,31 @@ export interface CoverageRow {
   readonly how: string;
 }
 
-/** Types the harness makes through the emulator's service APIs, and how. */
-export const SERVICE_API: Readonly<Record<string, string>> = {
-  "AWS::EC2::EIP": "EC2 AllocateAddress before the deploy, AssociateAddress with the instance after it",
-  "AWS::EC2::SecurityGroupIngress": "EC2 AuthorizeSecurityGroupIngress after the deploy",
-  "AWS::SecretsManager::SecretTargetAttachment":
-    "Secrets Manager PutSecretValue adds host, port, dbname and engine after the deploy (its target, the RDS instance, is a stand-in)",
-};
-
-/** Types LocalStack creates while ignoring some of their properties, and how the harness completes them. */
-export const COMPLETED_BY_HARNESS: Readonly<Record<string, string>> = {
-  "AWS::EC2::SecurityGroup":
-    "LocalStack CloudFormation creates the group but drops its inline rules; the harness authorizes them through EC2 after the deploy",
-};
-
-/** Types the twin's containers stand in for. */
-export const STAND_INS: Readonly<Record<string, string>> = {
-  "AWS::RDS::DBInstance": "the twin's PostgreSQL container, on the internal private network only",
-  "AWS::RDS::DBSubnetGroup": "the twin's internal private network (the private subnets)",
-  "AWS::CloudFront::Distribution": "the twin's edge container, configured from this distribution",
-  "AWS::CloudFront::OriginAccessControl": "the edge reads the private bucket through the emulator's S3 API",
-};
+/** How one type is provided: the registry's entry first, then the emulator's own engine. */
+function classify(type: string, emulatorTypes: ReadonlySet<string>): Pick<CoverageRow, "coverage" | "how"> {
+  const entry = STAND_IN_REGISTRY.get(type);
+  if (entry && entry.coverage !== "emulator") return { coverage: entry.coverage, how: entry.how };
+  if (emulatorTypes.has(type.toLowerCase()))
+    return { coverage: "emulator", how: entry?.how ?? "LocalStack CloudFormation" };
+  return { coverage: "unsupported", how: "neither LocalStack community nor the harness provides this type" };
+}
 
 /**
- * Classifies every resource of every stack. `emulatorTypes` is what the emulator's CloudFormation
- * engine implements, read from the running emulator (lower-case type names).
+ * Classifies every resource of every stack, from the stand-in registry. `emulatorTypes` is what the
+ * emulator's CloudFormation engine implements, read from the running emulator (lower-case type names).
  */
 export function classifyResources(
   stacks: readonly StackArtifact[],
   emulatorTypes: ReadonlySet<string>,
 ): CoverageRow[] {
-  const rows: CoverageRow[] = [];
-  for (const stack of stacks) {
-    for (const [logicalId, resource] of Object.entries(stack.template.Resources)) {
-      const type = resource.Type;
-      const serviceApi = SERVICE_API[type];
-      const standIn = STAND_INS[type];
-      const row = (coverage: Coverage, how: string): CoverageRow => ({
-        stack: stack.stackName,
-        logicalId,
-        type,
-        coverage,
-        how,
-      });
-      if (serviceApi) rows.push(row("service-api", serviceApi));
-      else if (standIn) rows.push(row("stand-in", standIn));
-      else if (emulatorTypes.has(type.toLowerCase()))
-        rows.push(row("emulator", COMPLETED_BY_HARNESS[type] ?? "LocalStack CloudFormation"));
-      else rows.push(row("unsupported", "neither LocalStack community nor the harness provides this type"));
-    }
-  }
-  return rows;
+  return stacks.flatMap((stack) =>
+    Object.entries(stack.template.Resources).map(([logicalId, resource]) => ({
+      stack: stack.stackName,
+      logicalId,
+      type: resource.Type,
+      ...classify(resource.Type, emulatorTypes),
+    })),
+  );
 }
 
 /** The coverage table as aligned text, one line per resource type and stack, with counts. */

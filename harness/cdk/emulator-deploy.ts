@@ -9,7 +9,8 @@ import { readStacks, type StackArtifact } from "./cloud-assembly.ts";
 import { classifyResources, formatCoverage, type CoverageRow } from "./coverage.ts";
 import { DeployError } from "./deploy-error.ts";
 import { EMULATOR_ACCOUNT, emulatorDeployEnv } from "./deploy-env.ts";
-import { emulatorClients } from "./emulator-clients.ts";
+import { emulatorClientCache, type EmulatorClientCache } from "./emulator-client-cache.ts";
+import type { EmulatorClients } from "./emulator-clients.ts";
 import { prepareEmulatorAssembly, realizeAfterDeploy } from "./service-api-resources.ts";
 
 export { DeployError };
@@ -33,6 +34,8 @@ export interface EmulatorDeployment {
   /** Stack name -> output name -> value. */
   readonly outputs: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly timingsMs: Readonly<Record<string, number>>;
+  /** The deploy's own emulator clients, by region (a function, so deployment.json leaves it out). */
+  readonly clients: EmulatorClientCache;
 }
 
 const CDK_DIR = join(REPO_ROOT, "infra");
@@ -44,6 +47,27 @@ const cdkEnv = (endpoint: string) => ({
   PATH: `${BIN}:${process.env.PATH ?? ""}`,
 });
 
+/** cdklocal strips AWS_* variables before it runs the CDK CLI, except those named here. */
+const cdklocalEnv = (endpoint: string) => ({
+  ...cdkEnv(endpoint),
+  AWS_ENVAR_ALLOWLIST:
+    "AWS_REGION,AWS_DEFAULT_REGION,AWS_CONFIG_FILE,AWS_SHARED_CREDENTIALS_FILE,AWS_S3_FORCE_PATH_STYLE",
+});
+
+/** A named step of the deploy: it runs `work`, then prints and records how long it took. */
+type Step = <T>(name: string, work: () => Promise<T>) => Promise<T>;
+
+function timedStep(timings: Record<string, number>): Step {
+  return async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await work();
+    const ms = performance.now() - started;
+    timings[name] = ms;
+    say(`[infra] ${name}: ${formatMs(ms)}`);
+    return result;
+  };
+}
+
 /**
  * Deploys the CDK app to LocalStack through the CDK toolchain, with nothing silently faked:
  * synth -> classify every resource (unsupported types stop here) -> the emulator's copy of each
@@ -51,22 +75,40 @@ const cdkEnv = (endpoint: string) => ({
  * deploy -> the service-API resources -> outputs, none of them "unknown".
  */
 export async function deployToEmulator(options: EmulatorDeployOptions): Promise<EmulatorDeployment> {
-  const domain = options.domain ?? "threadcast.io";
   const timings: Record<string, number> = {};
-  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    const result = await work();
-    timings[name] = performance.now() - started;
-    say(`[infra] ${name}: ${formatMs(timings[name])}`);
-    return result;
-  };
+  const step = timedStep(timings);
   await requireEmulator(options.endpoint);
-  const home = emulatorClients(options.endpoint, "us-east-1");
-  const hostedZoneId = await step("hosted zone", () => ensureHostedZone(home.route53, domain));
+  const clients = emulatorClientCache(options.endpoint);
+  const hostedZoneId = await step("hosted zone", () =>
+    ensureHostedZone(clients("us-east-1").route53, options.domain ?? "threadcast.io"),
+  );
 
   const assemblyDir = join(options.workDir, "cdk.out");
   await step("synth", () => synth(options, hostedZoneId, assemblyDir));
   const stacks = readStacks(assemblyDir);
+  const coverage = requireCoverage(stacks, options);
+
+  const emulatorDir = join(options.workDir, "cdk.emulator.out");
+  const replacements = await step("service-API resources before deploy", () =>
+    prepareEmulatorAssembly(clients, stacks, coverage, assemblyDir, emulatorDir),
+  );
+  const env = cdklocalEnv(options.endpoint);
+  await step("bootstrap", () => bootstrap(options, env, stacks));
+  const outputsFile = join(options.workDir, "cdk-outputs.json");
+  await step("deploy", () => deploy(options, env, emulatorDir, outputsFile));
+  await step("service-API resources after deploy", () =>
+    realizeAfterDeploy(clients, stacks, coverage, replacements),
+  );
+  await step("verify stack resources", () => verifyStackResources(clients, stacks));
+
+  const outputs = knownOutputs(outputsFile);
+  const deployment: EmulatorDeployment = { hostedZoneId, coverage, outputs, timingsMs: timings, clients };
+  writeFileSync(join(options.workDir, "deployment.json"), `${JSON.stringify(deployment, null, 2)}\n`);
+  return deployment;
+}
+
+/** Classifies every resource, prints the coverage table and writes coverage.json; refuses unsupported ones. */
+function requireCoverage(stacks: readonly StackArtifact[], options: EmulatorDeployOptions): CoverageRow[] {
   const coverage = classifyResources(stacks, options.emulatorTypes);
   say(`[infra] coverage of ${coverage.length} resources:\n${formatCoverage(coverage)}`);
   writeFileSync(join(options.workDir, "coverage.json"), `${JSON.stringify(coverage, null, 2)}\n`);
@@ -76,62 +118,60 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
       `the emulator cannot provide ${unsupported.length} resource(s), and nothing stands in for them:\n${unsupported
         .map((row) => `  ${row.stack}/${row.logicalId} (${row.type})`)
         .join("\n")}`,
-      "remove them from the stacks for the twin, or teach the harness a stand-in (harness/cdk/coverage.ts)",
+      "remove them from the stacks for the twin, or teach the harness a stand-in (an entry in harness/cdk/stand-in-registry.ts)",
     );
   }
+  return coverage;
+}
 
-  const emulatorDir = join(options.workDir, "cdk.emulator.out");
-  const replacements = await step("service-API resources before deploy", () =>
-    prepareEmulatorAssembly(options.endpoint, stacks, coverage, assemblyDir, emulatorDir),
-  );
-
-  const env = cdkEnv(options.endpoint);
-  const cdklocalEnv = {
-    ...env,
-    AWS_ENVAR_ALLOWLIST:
-      "AWS_REGION,AWS_DEFAULT_REGION,AWS_CONFIG_FILE,AWS_SHARED_CREDENTIALS_FILE,AWS_S3_FORCE_PATH_STYLE",
-  };
+/** `cdklocal bootstrap` of every account/region the stacks deploy to. */
+async function bootstrap(
+  options: EmulatorDeployOptions,
+  env: Record<string, string>,
+  stacks: readonly StackArtifact[],
+): Promise<void> {
   const regions = [...new Set(stacks.map((stack) => stack.region))];
-  await step("bootstrap", async () => {
-    const result = await run(
-      join(BIN, "cdklocal"),
-      ["bootstrap", "--no-notices", ...regions.map((region) => `aws://${EMULATOR_ACCOUNT}/${region}`)],
-      { env: cdklocalEnv, cwd: options.workDir, signal: options.signal },
-    );
-    if (result.code !== 0) {
-      throw new DeployError(
-        `cdk bootstrap on the emulator failed:\n${lastLines(result.stdout + result.stderr, 25)}`,
-      );
-    }
-  });
-  const outputsFile = join(options.workDir, "cdk-outputs.json");
-  await step("deploy", async () => {
-    const result = await run(
-      join(BIN, "cdklocal"),
-      [
-        "deploy",
-        "--app",
-        emulatorDir,
-        "--all",
-        "--require-approval",
-        "never",
-        "--no-notices",
-        "--progress",
-        "events",
-        "--outputs-file",
-        outputsFile,
-      ],
-      { env: cdklocalEnv, cwd: options.workDir, signal: options.signal },
-    );
-    if (result.code !== 0) throw new DeployError(describeDeployFailure(result.stdout + result.stderr));
-  });
-
-  await step("service-API resources after deploy", () =>
-    realizeAfterDeploy(options.endpoint, stacks, coverage, replacements),
+  const result = await run(
+    join(BIN, "cdklocal"),
+    ["bootstrap", "--no-notices", ...regions.map((region) => `aws://${EMULATOR_ACCOUNT}/${region}`)],
+    { env, cwd: options.workDir, signal: options.signal },
   );
+  if (result.code !== 0) {
+    throw new DeployError(
+      `cdk bootstrap on the emulator failed:\n${lastLines(result.stdout + result.stderr, 25)}`,
+    );
+  }
+}
 
-  await step("verify stack resources", () => verifyStackResources(options.endpoint, stacks));
+/** `cdklocal deploy` of the emulator's copy of the assembly, writing the stacks' outputs to `outputsFile`. */
+async function deploy(
+  options: EmulatorDeployOptions,
+  env: Record<string, string>,
+  emulatorDir: string,
+  outputsFile: string,
+): Promise<void> {
+  const result = await run(
+    join(BIN, "cdklocal"),
+    [
+      "deploy",
+      "--app",
+      emulatorDir,
+      "--all",
+      "--require-approval",
+      "never",
+      "--no-notices",
+      "--progress",
+      "events",
+      "--outputs-file",
+      outputsFile,
+    ],
+    { env, cwd: options.workDir, signal: options.signal },
+  );
+  if (result.code !== 0) throw new DeployError(describeDeployFailure(result.stdout + result.stderr));
+}
 
+/** The stacks' outputs as `cdk deploy` wrote them; refuses any the emulator answered with "unknown". */
+function knownOutputs(outputsFile: string): Record<string, Record<string, string>> {
   const outputs = JSON.parse(readFileSync(outputsFile, "utf8")) as Record<string, Record<string, string>>;
   const unknown = Object.entries(outputs).flatMap(([stack, values]) =>
     Object.entries(values)
@@ -141,9 +181,7 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
   if (unknown.length > 0) {
     throw new DeployError(`outputs the emulator answered with "unknown": ${unknown.join(", ")}`);
   }
-  const deployment: EmulatorDeployment = { hostedZoneId, coverage, outputs, timingsMs: timings };
-  writeFileSync(join(options.workDir, "deployment.json"), `${JSON.stringify(deployment, null, 2)}\n`);
-  return deployment;
+  return outputs;
 }
 
 async function requireEmulator(endpoint: string): Promise<void> {
@@ -160,11 +198,13 @@ async function requireEmulator(endpoint: string): Promise<void> {
 }
 
 /** Every resource the emulator deployed is complete and has a real physical id (never "unknown"). */
-async function verifyStackResources(endpoint: string, stacks: readonly StackArtifact[]): Promise<void> {
+async function verifyStackResources(
+  clients: EmulatorClientCache,
+  stacks: readonly StackArtifact[],
+): Promise<void> {
   const problems: string[] = [];
   for (const stack of stacks) {
-    const clients = emulatorClients(endpoint, stack.region);
-    const described = await clients.cloudFormation.send(
+    const described = await clients(stack.region).cloudFormation.send(
       new DescribeStackResourcesCommand({ StackName: stack.stackName }),
     );
     for (const resource of described.StackResources ?? []) {
@@ -181,10 +221,7 @@ async function verifyStackResources(endpoint: string, stacks: readonly StackArti
     throw new DeployError(`resources the emulator did not really create:\n  ${problems.join("\n  ")}`);
 }
 
-async function ensureHostedZone(
-  route53: ReturnType<typeof emulatorClients>["route53"],
-  domain: string,
-): Promise<string> {
+async function ensureHostedZone(route53: EmulatorClients["route53"], domain: string): Promise<string> {
   const listed = await route53.send(new ListHostedZonesByNameCommand({ DNSName: domain, MaxItems: 1 }));
   const existing = listed.HostedZones?.find((zone) => zone.Name === `${domain}.`);
   const id =

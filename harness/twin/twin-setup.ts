@@ -2,7 +2,7 @@ import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { join } from "node:path";
 import { readStacks, type StackArtifact } from "../cdk/cloud-assembly.ts";
 import { deployToEmulator, type EmulatorDeployment } from "../cdk/emulator-deploy.ts";
-import { emulatorClients, type EmulatorClients } from "../cdk/emulator-clients.ts";
+import type { EmulatorClients } from "../cdk/emulator-clients.ts";
 import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
 import { HarnessError } from "../errors.ts";
@@ -84,8 +84,8 @@ export async function deployTwin(options: {
   const backend = stackWith(stacks, deployment.outputs, "DatabaseSecretArn");
   const frontend = stackWith(stacks, deployment.outputs, "WebBucketName");
   const topology = deriveTopology(backend.stack.template, frontend.stack.template);
-  const backendClients = emulatorClients(options.endpoint, backend.stack.region);
-  const frontendClients = emulatorClients(options.endpoint, frontend.stack.region);
+  const backendClients = deployment.clients(backend.stack.region);
+  const frontendClients = deployment.clients(frontend.stack.region);
   const secret = async (arn: string) => {
     const value = await backendClients.secrets.send(new GetSecretValueCommand({ SecretId: arn }));
     if (!value.SecretString) throw new EnvironmentError(`the secret ${arn} in the emulator has no value`);

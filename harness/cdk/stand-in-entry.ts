@@ -1,0 +1,62 @@
+import type { StackArtifact, TemplateResource } from "./cloud-assembly.ts";
+import type { Coverage } from "./coverage.ts";
+import type { EmulatorClients } from "./emulator-clients.ts";
+import type { Replacement } from "./template-rewrite.ts";
+
+/** What a before-deploy step is given: the resource about to leave the emulator's template. */
+export interface BeforeDeploy {
+  readonly stack: StackArtifact;
+  readonly logicalId: string;
+  readonly resource: TemplateResource;
+  /** The account every stack deploys to in the emulator. */
+  readonly account: string;
+  /** The emulator's clients for the stack's region. */
+  readonly clients: EmulatorClients;
+}
+
+/** What an after-deploy step is given: the deployed stack, and what the rewrite put in its resource's place. */
+export interface AfterDeploy {
+  readonly stack: StackArtifact;
+  readonly logicalId: string;
+  /** The resource's properties in the synthesized template (not the emulator's rewritten copy). */
+  readonly properties: Readonly<Record<string, unknown>>;
+  /** The emulator's clients for the stack's region. */
+  readonly clients: EmulatorClients;
+  /**
+   * A template value as deployed: a literal, or the physical id behind a Ref or Fn::GetAtt. Throws a
+   * DeployError naming this resource when the stack has no such resource.
+   */
+  readonly resolve: (value: unknown) => string;
+  /** The values the rewrite gave the stack's removed resources, by logical id. */
+  readonly replacements: ReadonlyMap<string, Replacement>;
+}
+
+interface EntryBase {
+  /** The CloudFormation type, e.g. AWS::EC2::EIP. */
+  readonly type: string;
+  /** One line for the coverage table: what provides the resource in the twin. */
+  readonly how: string;
+  /** Service-API calls once the stacks are deployed. */
+  readonly afterDeploy?: (context: AfterDeploy) => Promise<void>;
+}
+
+/**
+ * A type the emulator cannot create: it leaves the emulator's copy of the template, and references to it
+ * get what `beforeDeploy` answers (after any service-API calls that make the real thing).
+ */
+export interface RemovedType extends EntryBase {
+  readonly coverage: Extract<Coverage, "service-api" | "stand-in">;
+  readonly beforeDeploy: (context: BeforeDeploy) => Promise<Replacement>;
+}
+
+/**
+ * A type the emulator creates while ignoring part of it: it stays in the template (and is classified
+ * `emulator` only when the emulator implements it), and `afterDeploy` completes it.
+ */
+export interface CompletedType extends EntryBase {
+  readonly coverage: Extract<Coverage, "emulator">;
+  readonly afterDeploy: (context: AfterDeploy) => Promise<void>;
+}
+
+/** One entry of the stand-in registry: how the twin provides a type that the emulator alone does not. */
+export type StandInEntry = RemovedType | CompletedType;
