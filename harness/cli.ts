@@ -134,16 +134,17 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     firstInterrupt = now;
     say(`\n${signal}: stopping and cleaning up (press Ctrl-C again to exit at once)`);
     controller.abort(new InterruptedError(signal));
-    // A safety net for env:up: a step that does not notice the interruption (bench:leaks found one that
-    // waited on, once, while the app was starting) must not hold the environment up. After 60 s the
+    // A safety net for env:up: a step that does not notice the interruption must not hold the
+    // environment up. After the grace period (60 s unless HARNESS_INTERRUPT_GRACE says otherwise) the
     // environment is removed by its label, whatever is still pending, and the process exits.
     if (process.argv[2] === "up") {
+      const config = loadConfig();
       setTimeout(() => {
         say(`cleanup is taking too long: removing the environment by its label and exiting`);
-        void stopEnvironment(loadConfig())
+        void stopEnvironment(config)
           .catch(() => undefined)
           .finally(() => process.exit(130));
-      }, 60_000).unref();
+      }, config.interruptGraceMs).unref();
     }
   });
 }

@@ -44,6 +44,11 @@ export interface HarnessConfig {
   readonly webDist: string | undefined;
   /** How long the app may take to become healthy (HARNESS_APP_START_TIMEOUT, seconds; default 180). */
   readonly appStartTimeoutMs: number;
+  /**
+   * How long an interrupted env:up may take to clean up before the environment is removed by its label
+   * and the process exits (HARNESS_INTERRUPT_GRACE, seconds; default 60).
+   */
+  readonly interruptGraceMs: number;
 }
 
 /** Environment names become Docker labels, network names and a loopback address: keep them plain. */
@@ -128,6 +133,14 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
       "unset it (180 s) or give the seconds the app may take to become healthy",
     );
   }
+  const graceRaw = nonEmpty(env, "HARNESS_INTERRUPT_GRACE") ?? "60";
+  const graceSeconds = Number(graceRaw);
+  if (!Number.isFinite(graceSeconds) || graceSeconds <= 0) {
+    throw new ConfigError(
+      `HARNESS_INTERRUPT_GRACE=${graceRaw} is not a positive number of seconds`,
+      "unset it (60 s) or give the seconds an interrupted env:up may spend cleaning up",
+    );
+  }
   const path = (name: string) => {
     const value = nonEmpty(env, name);
     return value === undefined ? undefined : resolve(value);
@@ -148,5 +161,6 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
     appJar: path("HARNESS_APP_JAR"),
     webDist: path("HARNESS_WEB_DIST"),
     appStartTimeoutMs: timeoutSeconds * 1000,
+    interruptGraceMs: graceSeconds * 1000,
   };
 }

@@ -1,5 +1,7 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { StartedTestContainer } from "testcontainers";
 import { AppContainer, PROCESS_EXITED } from "../containers/app-container.ts";
+import { startReady } from "../containers/exit-aware-wait.ts";
 import { LogTail } from "../containers/log-tail.ts";
 import { ProbeWait } from "../containers/probe-wait.ts";
 import { FixtureBuildError } from "../reference-builds/backend-jar.ts";
@@ -26,7 +28,7 @@ export interface AppStart {
  * before it is healthy (a jar that cannot start) or a health check that never passes fails with the
  * app's last log lines.
  */
-export function startApp(start: AppStart): Promise<StartedTestContainer> {
+export function startApp(start: AppStart, signal: AbortSignal): Promise<StartedTestContainer> {
   const logs = new LogTail();
   const container = new AppContainer({
     logs,
@@ -41,19 +43,22 @@ export function startApp(start: AppStart): Promise<StartedTestContainer> {
     entry: { address: start.address, ready: healthWait(`http://${start.address}:8080/api/health`, logs) },
     startupTimeoutMs: start.startupTimeoutMs,
   });
-  return container.withLabels(start.labels).withName(start.name).start();
+  return startReady(container.withLabels(start.labels).withName(start.name), signal, "app", logs);
 }
 
 /** 200 from the health URL; fails at once when the unit's process exits, with the app's last lines. */
 function healthWait(healthUrl: string, logs: LogTail): ProbeWait {
-  return new ProbeWait(async (timeoutMs) => {
+  return new ProbeWait(async (timeoutMs, _id, signal) => {
     const exited = logs.watch(PROCESS_EXITED);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       let last: string;
+      signal.throwIfAborted();
       if (exited()) throw appFailure(`the app's process exited before it became healthy`, logs);
       try {
-        const response = await fetch(healthUrl, { signal: AbortSignal.timeout(2_000) });
+        const response = await fetch(healthUrl, {
+          signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
+        });
         if (response.status === 200) return;
         last = `HTTP ${response.status}`;
       } catch (error) {
@@ -64,7 +69,7 @@ function healthWait(healthUrl: string, logs: LogTail): ProbeWait {
           `the app did not become healthy within ${formatMs(timeoutMs)} (${healthUrl}: ${last})`,
           logs,
         );
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await delay(200, undefined, { signal });
     }
   });
 }

@@ -47,20 +47,23 @@ export const app: ComponentKind = {
       component: "app",
       what: "Spring Boot healthy",
       needs: ["database", "deploy", "jar", "image:jre", "networks"],
-      run: (inputs) =>
-        startApp({
-          image: inputs["image:jre"],
-          jarPath: inputs.jar,
-          unit: readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit),
-          owner,
-          labels: labels("app"),
-          name: containerName("app"),
-          limits: inputs.deploy.topology.api,
-          networks: inputs.networks,
-          address: entries.api.address,
-          environment: inputs.deploy.appEnvironment,
-          startupTimeoutMs: config.appStartTimeoutMs,
-        }),
+      run: (inputs, signal) =>
+        startApp(
+          {
+            image: inputs["image:jre"],
+            jarPath: inputs.jar,
+            unit: readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit),
+            owner,
+            labels: labels("app"),
+            name: containerName("app"),
+            limits: inputs.deploy.topology.api,
+            networks: inputs.networks,
+            address: entries.api.address,
+            environment: inputs.deploy.appEnvironment,
+            startupTimeoutMs: config.appStartTimeoutMs,
+          },
+          signal,
+        ),
     });
   },
   compose({ service, images, topology, entries, unit }) {

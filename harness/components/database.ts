@@ -1,6 +1,7 @@
 import type { StartedPostgreSqlContainer } from "@testcontainers/postgresql";
 import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
 import { DATABASE_READY_COMMAND, DatabaseContainer } from "../containers/database-container.ts";
+import { startReady } from "../containers/exit-aware-wait.ts";
 import { COMPOSE_VOLUMES, composeLiteral } from "./compose-parts.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
 import { BOOTSTRAP_SUPERUSER, createMasterUser } from "./database-master-user.ts";
@@ -31,14 +32,17 @@ export const database: ComponentKind = {
       component: "database",
       what: "PostgreSQL started",
       needs: ["networks", "image:postgres"],
-      run: (inputs) =>
-        new DatabaseContainer(inputs["image:postgres"], context.owner)
-          .isolatedOn(inputs.networks.private, TWIN_HOSTS.database)
-          .withLabels(context.labels("database"))
-          .withName(context.containerName("database"))
-          .withDatabase("postgres")
-          .withUsername(BOOTSTRAP_SUPERUSER)
-          .start(),
+      run: (inputs, signal) =>
+        startReady(
+          new DatabaseContainer(inputs["image:postgres"], context.owner)
+            .isolatedOn(inputs.networks.private, TWIN_HOSTS.database)
+            .withLabels(context.labels("database"))
+            .withName(context.containerName("database"))
+            .withDatabase("postgres")
+            .withUsername(BOOTSTRAP_SUPERUSER),
+          signal,
+          "database",
+        ),
     });
     graph.add("database", {
       component: "database",

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { StartedTestContainer } from "testcontainers";
 import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
 import { bundleEdgeServer, EdgeContainer } from "../edge/edge-container.ts";
+import { startReady } from "../containers/exit-aware-wait.ts";
 import { buildReferenceWeb } from "../reference-builds/web-dist.ts";
 import { say } from "../support/progress.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
@@ -63,8 +64,8 @@ export const edge: ComponentKind = {
       component: "edge",
       what: "CloudFront stand-in for the site's names",
       needs: ["published", "deploy", "edge:bundle", "image:edge", "certificate:site", "networks"],
-      run: async (inputs) =>
-        new EdgeContainer({
+      run: async (inputs, signal) => {
+        const container = new EdgeContainer({
           image: inputs["image:edge"],
           owner,
           bundle: inputs["edge:bundle"],
@@ -76,8 +77,9 @@ export const edge: ComponentKind = {
           workDir: dir,
         })
           .withLabels(labels("edge"))
-          .withName(containerName("edge"))
-          .start(),
+          .withName(containerName("edge"));
+        return startReady(container, signal, "edge");
+      },
     });
   },
   compose: ({ service, images, entries }) => ({

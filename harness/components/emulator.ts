@@ -8,6 +8,7 @@ import {
   LIST_RESOURCE_TYPES_PY,
   LOCALSTACK_PORT,
 } from "../containers/emulator-container.ts";
+import { startReady } from "../containers/exit-aware-wait.ts";
 import { deployTwin } from "../twin/twin-setup.ts";
 import { COMPOSE_VOLUMES, composePorts } from "./compose-parts.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
@@ -33,13 +34,16 @@ export const emulator: ComponentKind = {
       component: "emulator",
       what: "LocalStack started",
       needs: ["networks", "image:localstack"],
-      run: (inputs) =>
-        new EmulatorContainer(inputs["image:localstack"], context.owner, context.config.localstackAuthToken)
-          .withLabels(context.labels("emulator"))
-          .withName(context.containerName("emulator"))
-          .onNetwork(inputs.networks.public, EMULATOR_HOST)
-          .publishedOn(context.entries.emulator.address)
-          .start(),
+      run: (inputs, signal) =>
+        startReady(
+          new EmulatorContainer(inputs["image:localstack"], context.owner, context.config.localstackAuthToken)
+            .withLabels(context.labels("emulator"))
+            .withName(context.containerName("emulator"))
+            .onNetwork(inputs.networks.public, EMULATOR_HOST)
+            .publishedOn(context.entries.emulator.address),
+          signal,
+          "emulator",
+        ),
     });
     graph.add("deploy", {
       component: "emulator",

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { StartedTestContainer } from "testcontainers";
 import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
 import { ApiProxyContainer } from "../containers/api-proxy-container.ts";
+import { startReady } from "../containers/exit-aware-wait.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
 
 import { singleInstance, type ComponentKind } from "./component.ts";
@@ -33,17 +34,20 @@ export const proxy: ComponentKind = {
       component: "proxy",
       what: "nginx TLS for the API",
       needs: ["app", "image:nginx", "certificate:api"],
-      run: (inputs) =>
-        new ApiProxyContainer(
-          inputs["image:nginx"],
-          inputs.app.getId(),
-          INSTANCE_FILE_PATHS.nginxConf,
-          inputs["certificate:api"],
-          owner,
-        )
-          .withLabels(labels("proxy"))
-          .withName(containerName("proxy"))
-          .start(),
+      run: (inputs, signal) =>
+        startReady(
+          new ApiProxyContainer(
+            inputs["image:nginx"],
+            inputs.app.getId(),
+            INSTANCE_FILE_PATHS.nginxConf,
+            inputs["certificate:api"],
+            owner,
+          )
+            .withLabels(labels("proxy"))
+            .withName(containerName("proxy")),
+          signal,
+          "proxy",
+        ),
     });
   },
   compose: ({ service, images }) => ({

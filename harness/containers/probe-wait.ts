@@ -9,10 +9,21 @@ export class ProbeWait implements WaitStrategy {
   private timeoutMs = 60_000;
   private timeoutSet = false;
 
-  constructor(private readonly probe: (timeoutMs: number, containerId: string) => Promise<void>) {}
+  private signal: AbortSignal = new AbortController().signal;
+
+  /** The probe gets `signal`, aborted when the wait has ended or the start-up was interrupted. */
+  constructor(
+    private readonly probe: (timeoutMs: number, containerId: string, signal: AbortSignal) => Promise<void>,
+  ) {}
+
+  /** Stops the probe's polling when `signal` is aborted (an {@link ExitAwareWait} sets it). */
+  withSignal(signal: AbortSignal): this {
+    this.signal = signal;
+    return this;
+  }
 
   waitUntilReady(container: Dockerode.Container): Promise<void> {
-    return this.probe(this.timeoutMs, container.id);
+    return this.probe(this.timeoutMs, container.id, this.signal);
   }
 
   withStartupTimeout(startupTimeoutMs: number): WaitStrategy {

@@ -12,7 +12,7 @@ import { COMPOSE_VOLUMES } from "../components/compose-parts.ts";
 import type { ComponentKind, ComposeContext } from "../components/component.ts";
 import { COMPONENTS } from "../components/registry.ts";
 import type { HarnessConfig } from "../config.ts";
-import type { ComponentName } from "../images/catalog.ts";
+import { COMPONENTS as IMAGES, type ComponentName } from "../images/catalog.ts";
 import { ImageResolver } from "../images/image-resolver.ts";
 import { COMPOSE_ENV, entryPoints } from "./entry-points.ts";
 import { containerNameOf, LABEL_OWNER, labelsOf, ownerOf } from "./identity.ts";
@@ -156,16 +156,14 @@ export async function renderCompose(document: Record<string, unknown>, repoRoot:
 export function currentComposeDocument(
   config: HarnessConfig,
   envName = COMPOSE_ENV,
+  components: readonly ComponentKind[] = COMPONENTS,
 ): Record<string, unknown> {
   const resolver = new ImageResolver(config);
   const images = Object.fromEntries(
-    (["localstack", "postgres", "nginx", "jre", "edge"] as const).map((component) => [
-      component,
-      resolver.localTag(component).tag,
-    ]),
+    IMAGES.map((component) => [component, resolver.localTag(component).tag]),
   ) as Record<ComponentName, string>;
   const { backend, frontend, regions } = synthesizeTemplates();
-  return composeDocument(images, deriveTopology(backend, frontend), regions, envName);
+  return composeDocument(images, deriveTopology(backend, frontend), regions, envName, components);
 }
 
 /** The committed docker-compose.yml. */

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,6 +74,19 @@ async function leftovers(name: string): Promise<string[]> {
     run("docker", ["volume", "ls", "-q", "--filter", filter]),
   ]);
   return lists.flatMap((list) => list.stdout.split("\n").filter((id) => id.trim() !== ""));
+}
+
+/** The entry-point claims that name the environment (released by env:down and by a failed start). */
+function claimsOf(name: string): string[] {
+  const dir = join(loadConfig().cacheDir, "entry-points");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((file) => {
+    try {
+      return readFileSync(join(dir, file), "utf8").includes(`"${name}"`);
+    } catch {
+      return false; // released between the listing and the read
+    }
+  });
 }
 
 async function inspect(id: string): Promise<Record<string, unknown>> {
@@ -346,6 +359,45 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
       expect(readEnvironment(configFor(name))).toBeUndefined();
       // Its CA and keys go too.
       expect(existsSync(join(configFor(name).stateDir, "envs", name))).toBe(false);
+    });
+
+    it("stops waiting for the app when interrupted while it starts, and removes everything", async () => {
+      const name = bad("app");
+      let sent = false;
+      const result = await cli(["up"], { HARNESS_ENV: name }, (stderr, child) => {
+        // The app's start begins once the master user exists: the case that once waited until its
+        // health check's deadline, because its container was removed under the poll.
+        if (!sent && stderr.includes("master user and database:") && child.pid !== undefined) {
+          sent = true;
+          process.kill(-child.pid, "SIGINT");
+        }
+      });
+      expect(sent).toBe(true);
+      expect(result.code).toBe(130);
+      expect(result.stderr).not.toMatch(/cleanup is taking too long/);
+      expect(await leftovers(name)).toEqual([]);
+      expect(existsSync(join(configFor(name).stateDir, "envs", name))).toBe(false);
+      expect(claimsOf(name)).toEqual([]);
+    });
+
+    it("removes the environment by its label when the cleanup outlasts the grace period", async () => {
+      const name = bad("net");
+      let sent = false;
+      const env = { HARNESS_ENV: name, HARNESS_INTERRUPT_GRACE: "0.001" };
+      const result = await cli(["up"], env, (stderr, child) => {
+        // Well into the deploy, when every container started so far has been created: the net must not
+        // race a container's creation.
+        if (!sent && stderr.includes("[infra] bootstrap:") && child.pid !== undefined) {
+          sent = true;
+          process.kill(-child.pid, "SIGINT");
+        }
+      });
+      expect(sent).toBe(true);
+      expect(result.code).toBe(130);
+      expect(result.stderr).toMatch(/cleanup is taking too long: removing the environment by its label/);
+      expect(await leftovers(name)).toEqual([]);
+      expect(existsSync(join(configFor(name).stateDir, "envs", name))).toBe(false);
+      expect(claimsOf(name)).toEqual([]);
     });
 
     it("left the running twin as it was", async () => {

@@ -48,9 +48,9 @@ describe("StartGraph", () => {
 
   it("refuses a need that is not defined before the step (so there is no cycle)", () => {
     const graph = new StartGraph<Steps>();
-    expect(() =>
-      graph.add("c", { component: "t", what: "c", needs: ["a"], run: async () => 1 }),
-    ).toThrow(/needs a, which is not defined before it/);
+    expect(() => graph.add("c", { component: "t", what: "c", needs: ["a"], run: async () => 1 })).toThrow(
+      /needs a, which is not defined before it/,
+    );
   });
 
   it("aborts its signal with the first failure; steps waiting on it never run", async () => {
