@@ -36,7 +36,7 @@ import { enforceSecurityGroups } from "./firewall.ts";
 import { publishWebDist, resolveTwinNames, writeHostsFile } from "./names.ts";
 import { readServiceUnit } from "./systemd-unit.ts";
 import type { Topology } from "./topology.ts";
-import { twinHttpsGet } from "./twin-client.ts";
+import { twinHttpsGet } from "../client/twin-client.ts";
 import { deployTwin, edgeSettings, EnvironmentError, type DatabaseDescription } from "./twin-setup.ts";
 
 /** The database container's own superuser (as RDS keeps rdsadmin); the app uses the template's master user. */

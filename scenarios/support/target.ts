@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { LookupFunction } from "node:net";
 import { Agent, request, type Dispatcher } from "undici";
 import type { Environment } from "../../harness/twin/environment.ts";
-import { twinLookup } from "../../harness/twin/twin-client.ts";
+import { twinLookup } from "../../harness/client/twin-client.ts";
 
 /**
  * What a scenario runs against: the twin (its names resolve to its loopback entry points, its CA is the
