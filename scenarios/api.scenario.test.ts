@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { Api } from "./support/api.ts";
+import { Api } from "../harness/client/api.ts";
 import { whereStored } from "./support/database.ts";
-import { targetAgent, twinTarget } from "./support/target.ts";
+import { targetAgent, twinTarget } from "../harness/client/target.ts";
 
 /** Route 53 -> Elastic IP -> nginx -> Spring Boot -> PostgreSQL, through https://api.threadcast.io/api. */
 describe("API flow: https://api.threadcast.io/api", () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startEdgeVariant, type EdgeVariant } from "../harness/twin/edge-variant.ts";
 import { frontendChecks } from "./checks/frontend.ts";
-import { send, targetAgent, twinTarget, type Target } from "./support/target.ts";
+import { targetAgent, twinTarget, type Target } from "../harness/client/target.ts";
+import { send } from "../harness/client/send.ts";
 
 /** Route 53 -> CloudFront -> S3: the web app as a browser gets it, through the twin's names and CA. */
 describe("frontend flow: https://threadcast.io through the edge and the bucket", () => {

@@ -6,9 +6,10 @@ import { loadConfig } from "../harness/config.ts";
 import { ImageResolver } from "../harness/images/image-resolver.ts";
 import { rebootStandIn } from "../harness/twin/firewall.ts";
 import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
-import { Api } from "./support/api.ts";
+import { Api } from "../harness/client/api.ts";
 import { delayAppToDatabase, killAppProcess } from "./support/faults.ts";
-import { send, targetAgent, twinTarget } from "./support/target.ts";
+import { targetAgent, twinTarget } from "../harness/client/target.ts";
+import { send } from "../harness/client/send.ts";
 
 /** Failures the production architecture must ride out, injected into the running twin. */
 describe("resilience", () => {

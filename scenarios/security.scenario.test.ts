@@ -8,7 +8,7 @@ import { REPO_ROOT } from "../harness/config.ts";
 import { run } from "../harness/support/run.ts";
 import { COMPONENT_NAMES } from "../harness/twin/environment.ts";
 import { tlsChecks, tlsNames } from "./checks/tls.ts";
-import { twinTarget } from "./support/target.ts";
+import { twinTarget } from "../harness/client/target.ts";
 import { addressOn } from "./support/faults.ts";
 import { probeFrom } from "./support/vantage.ts";
 

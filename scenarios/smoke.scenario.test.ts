@@ -5,8 +5,8 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../harness/config.ts";
 import { run } from "../harness/support/run.ts";
 import { createLocalCa } from "../harness/tls/local-ca.ts";
-import { Api } from "./support/api.ts";
-import { targetAgent, twinTarget } from "./support/target.ts";
+import { Api } from "../harness/client/api.ts";
+import { targetAgent, twinTarget } from "../harness/client/target.ts";
 
 /** `npm run smoke` against the twin as if it were a deployment: only names, a CA and URLs are given. */
 describe("smoke mode, with the twin as the target", () => {

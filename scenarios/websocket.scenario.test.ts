@@ -3,11 +3,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
 import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
-import { Api } from "./support/api.ts";
+import { Api } from "../harness/client/api.ts";
 import { killAppProcess } from "./support/faults.ts";
-import { StompSession } from "./support/stomp.ts";
+import { StompSession } from "../harness/client/stomp-session.ts";
 import { apiReadOnlyChecks } from "./checks/api-readonly.ts";
-import { targetAgent, twinTarget } from "./support/target.ts";
+import { targetAgent, twinTarget } from "../harness/client/target.ts";
 
 /** The proxy's idle timeout for upstream reads, from the nginx configuration the instance runs. */
 function proxyReadTimeoutSeconds(): number {

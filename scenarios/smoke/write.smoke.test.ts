@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { Api, type Session } from "../support/api.ts";
-import { StompSession } from "../support/stomp.ts";
-import { targetAgent } from "../support/target.ts";
+import { Api, type Session } from "../../harness/client/api.ts";
+import { StompSession } from "../../harness/client/stomp-session.ts";
+import { targetAgent } from "../../harness/client/target.ts";
 import { smokeSettings } from "./target.ts";
 
 const { target } = smokeSettings();
