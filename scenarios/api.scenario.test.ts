@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { Api } from "../harness/client/api.ts";
-import { whereStored } from "./support/database.ts";
+import { whereStored } from "./support/where-stored.ts";
 import { targetAgent, twinTarget } from "../harness/client/target.ts";
 
 /** Route 53 -> Elastic IP -> nginx -> Spring Boot -> PostgreSQL, through https://api.threadcast.io/api. */

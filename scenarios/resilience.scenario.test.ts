@@ -7,7 +7,8 @@ import { ImageResolver } from "../harness/images/image-resolver.ts";
 import { rebootStandIn } from "../harness/twin/firewall.ts";
 import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
 import { Api } from "../harness/client/api.ts";
-import { delayAppToDatabase, killAppProcess } from "./support/faults.ts";
+import { delayAppToDatabase } from "../harness/drills/delay-app-to-database.ts";
+import { killAppProcess } from "../harness/drills/kill-app-process.ts";
 import { targetAgent, twinTarget } from "../harness/client/target.ts";
 import { send } from "../harness/client/send.ts";
 

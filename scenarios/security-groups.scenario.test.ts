@@ -11,8 +11,8 @@ import {
   readSecurityGroups,
   type SecurityGroup,
 } from "../harness/twin/security-groups.ts";
-import { addressOn } from "./support/faults.ts";
-import { probeFromVantage, type ProbeResult } from "./support/vantage.ts";
+import { addressOn } from "../harness/drills/address-on.ts";
+import { probeFromVantage, type ProbeResult } from "../harness/drills/probe-from-vantage.ts";
 
 const PORTS = [22, 80, 443, 8080, 5432] as const;
 /** Documentation and private ranges: a local network there shadows nothing real on this machine. */

@@ -9,8 +9,8 @@ import { run } from "../harness/support/run.ts";
 import { COMPONENT_NAMES } from "../harness/twin/environment.ts";
 import { tlsChecks, tlsNames } from "./checks/tls.ts";
 import { twinTarget } from "../harness/client/target.ts";
-import { addressOn } from "./support/faults.ts";
-import { probeFrom } from "./support/vantage.ts";
+import { addressOn } from "../harness/drills/address-on.ts";
+import { probeFrom } from "../harness/drills/probe-from-vantage.ts";
 
 /** The seed's security design, checked against the running twin. */
 describe("security design", () => {

@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
 import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
 import { Api } from "../harness/client/api.ts";
-import { killAppProcess } from "./support/faults.ts";
+import { killAppProcess } from "../harness/drills/kill-app-process.ts";
 import { StompSession } from "../harness/client/stomp-session.ts";
 import { apiReadOnlyChecks } from "./checks/api-readonly.ts";
 import { targetAgent, twinTarget } from "../harness/client/target.ts";
