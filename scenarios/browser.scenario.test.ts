@@ -1,20 +1,7 @@
-import { createHash, X509Certificate } from "node:crypto";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadConfig } from "../harness/config.ts";
-import { ensureChromium } from "../harness/support/chromium.ts";
-
-/** The SPKI pin Chromium accepts for a certificate (base64 of the SHA-256 of its public key). */
-function spkiPin(certificateFile: string): string {
-  const key = new X509Certificate(readFileSync(certificateFile)).publicKey.export({
-    type: "spki",
-    format: "der",
-  });
-  return createHash("sha256").update(key).digest("base64");
-}
+import { launchTwinBrowser } from "../harness/client/twin-browser.ts";
 
 /**
  * A user in Debian's Chromium, driven by playwright-core: opens https://threadcast.io through the twin's
@@ -26,24 +13,7 @@ describe("browser: the web app in Chromium, through the twin's names and certifi
   let browser: Browser;
 
   beforeAll(async () => {
-    const executablePath = await ensureChromium(loadConfig());
-    const rules = Object.entries(environment.hosts)
-      .map(([host, address]) => `MAP ${host} ${address}`)
-      .join(", ");
-    const pins = ["site.crt", "api.crt"]
-      .map((file) => spkiPin(join(environment.dir, "certs", file)))
-      .join(",");
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      timeout: 60_000,
-      args: [
-        `--host-resolver-rules=${rules}, EXCLUDE localhost`,
-        `--ignore-certificate-errors-spki-list=${pins}`,
-        // Chromium refuses to start as root with its sandbox (CI runs as root).
-        ...(process.getuid?.() === 0 ? ["--no-sandbox"] : []),
-      ],
-    });
+    browser = await launchTwinBrowser(environment);
   }, 120_000);
 
   afterAll(async () => {

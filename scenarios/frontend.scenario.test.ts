@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startEdgeVariant, type EdgeVariant } from "../harness/twin/edge-variant.ts";
+import { startSeedEdge, type EdgeVariant } from "../harness/drills/seed-edge.ts";
 import { frontendChecks } from "./checks/frontend.ts";
 import { targetAgent, twinTarget, type Target } from "../harness/client/target.ts";
 import { send } from "../harness/client/send.ts";
@@ -27,10 +27,7 @@ describe("frontend flow: https://threadcast.io through the edge and the bucket",
     let seedAgent: ReturnType<typeof targetAgent>;
 
     beforeAll(async () => {
-      seed = await startEdgeVariant(environment, "seed", (config) => ({
-        ...config,
-        errorResponses: config.errorResponses.filter((response) => response.errorCode === 404),
-      }));
+      seed = await startSeedEdge(environment);
       seedTarget = { ...target, hosts: seed.hosts };
       seedAgent = targetAgent(seedTarget);
     });

@@ -1,16 +1,13 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
-import { run } from "../harness/support/run.ts";
-import { waitFor } from "../harness/support/wait-for.ts";
-import { loadConfig } from "../harness/config.ts";
-import { ImageResolver } from "../harness/images/image-resolver.ts";
-import { rebootStandIn } from "../harness/twin/firewall.ts";
-import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
+import { apiHealth, healthyWithin } from "../harness/client/api-health.ts";
+import { containerLogs } from "../harness/drills/container-logs.ts";
+import { containerStartedAt } from "../harness/drills/container-started-at.ts";
+import { instanceServiceUnit } from "../harness/drills/instance-service-unit.ts";
+import { rebootDatabase } from "../harness/drills/reboot-database.ts";
 import { Api } from "../harness/client/api.ts";
 import { delayAppToDatabase } from "../harness/drills/delay-app-to-database.ts";
 import { killAppProcess } from "../harness/drills/kill-app-process.ts";
 import { targetAgent, twinTarget } from "../harness/client/target.ts";
-import { send } from "../harness/client/send.ts";
 
 /** Failures the production architecture must ride out, injected into the running twin. */
 describe("resilience", () => {
@@ -18,22 +15,8 @@ describe("resilience", () => {
   const target = twinTarget(environment);
   const agent = targetAgent(target);
   const api = new Api(target, agent);
-  const unit = readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit);
-  const health = async () => {
-    try {
-      return (await send(agent, `${target.urls.api}/health`)).status;
-    } catch {
-      return 0;
-    }
-  };
-  /** Polls the health check until it answers 200, for at most `ms`; returns how long it took. */
-  /** Waits until the health check answers 200, for at most `ms` (the harness's readiness wait). */
-  const healthyWithin = (ms: number) =>
-    waitFor("the API to be healthy", async () => ((await health()) === 200 ? true : undefined), ms);
-  const appStartedAt = async () =>
-    (
-      await run("docker", ["inspect", "--format", "{{.State.StartedAt}}", environment.containers.app])
-    ).stdout.trim();
+  const unit = instanceServiceUnit();
+  const appStartedAt = () => containerStartedAt(environment.containers.app);
 
   afterAll(() => agent.close());
 
@@ -59,12 +42,8 @@ describe("resilience", () => {
     })();
     const rebootAt = Date.now();
     // An RDS reboot: the container restarts, and its security group still applies afterwards.
-    await rebootStandIn(
-      environment,
-      "database",
-      (await new ImageResolver(loadConfig()).resolve("netkit")).reference,
-    );
-    await healthyWithin(15_000 - (Date.now() - rebootAt));
+    await rebootDatabase(environment);
+    await healthyWithin(agent, target, 15_000 - (Date.now() - rebootAt));
     writing = false;
     await writer;
 
@@ -75,13 +54,13 @@ describe("resilience", () => {
   }, 60_000);
 
   it("restarts the app as the unit says (Restart=always, RestartSec) when its process dies", async () => {
-    expect(await health()).toBe(200);
+    expect(await apiHealth(agent, target)).toBe(200);
     const killedAt = Date.now();
     await killAppProcess(environment, unit.execStart[0] ?? "/usr/bin/java");
-    await healthyWithin(unit.restartSec * 1_000 + 60_000);
+    await healthyWithin(agent, target, unit.restartSec * 1_000 + 60_000);
     // Not sooner than the unit's pause: the supervisor waited RestartSec before starting the JVM again.
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(unit.restartSec * 1_000);
-    const logs = await run("docker", ["logs", "--since", "2m", environment.containers.app]);
+    const logs = await containerLogs(environment.containers.app, { since: "2m" });
     expect(logs.stdout + logs.stderr).toContain(
       `threadcast.service: scheduled restart in ${unit.restartSec}s (Restart=${unit.restart}, RestartSec=${unit.restartSec})`,
     );

@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { emulatorClients } from "../harness/cdk/emulator-clients.ts";
 import { loadConfig } from "../harness/config.ts";
-import { LABEL_OWNER } from "../harness/support/cleanup.ts";
-import { run } from "../harness/support/run.ts";
+import { addressOn } from "../harness/drills/address-on.ts";
 import {
   admittingRule,
   cidrContains,
+  deployedSecurityGroups,
   describeRule,
   policyFindings,
-  readSecurityGroups,
   type SecurityGroup,
-} from "../harness/twin/security-groups.ts";
-import { addressOn } from "../harness/drills/address-on.ts";
+} from "../harness/drills/deployed-security-groups.ts";
+import {
+  attachAppToOperatorNetwork,
+  createOperatorNetwork,
+  operatorNetworkOf,
+  removeOperatorNetwork,
+} from "../harness/drills/operator-network.ts";
 import { probeFromVantage, type ProbeResult } from "../harness/drills/probe-from-vantage.ts";
 
 const PORTS = [22, 80, 443, 8080, 5432] as const;
@@ -45,25 +48,20 @@ describe("security-group replay", () => {
   const owner = environment.owner;
   const operatorCidr = loadConfig().operatorCidr;
   const operatorIp = operatorCidr.split("/")[0] as string;
-  const operatorNetwork = `tc-${environment.name}-operator`;
+  const operatorNetwork = operatorNetworkOf(environment);
   let groups: SecurityGroup[];
   let apiGroup: SecurityGroup;
   let databaseGroup: SecurityGroup;
   const rows: Row[] = [];
 
   beforeAll(async () => {
-    const ec2 = emulatorClients(environment.emulator.endpoint, environment.securityGroups.region).ec2;
-    groups = await readSecurityGroups(ec2, [
-      environment.securityGroups.api,
-      environment.securityGroups.database,
-    ]);
+    groups = await deployedSecurityGroups(environment);
     apiGroup = groups.find((group) => group.id === environment.securityGroups.api) as SecurityGroup;
     databaseGroup = groups.find((group) => group.id === environment.securityGroups.database) as SecurityGroup;
   });
 
   afterAll(async () => {
-    await run("docker", ["network", "disconnect", "-f", operatorNetwork, environment.containers.app]);
-    await run("docker", ["network", "rm", operatorNetwork]);
+    await removeOperatorNetwork(environment);
     if (rows.length === 0) return;
     const table = rows.map(
       (row) =>
@@ -121,25 +119,10 @@ describe("security-group replay", () => {
     ];
     if (SAFE_RANGES.some((range) => cidrContains(range, operatorIp))) {
       const base = operatorIp.split(".").slice(0, 3).join(".");
-      const created = await run("docker", [
-        "network",
-        "create",
-        "--subnet",
-        `${base}.0/24`,
-        "--label",
-        `${LABEL_OWNER}=${owner}`,
-        operatorNetwork,
-      ]);
+      const created = await createOperatorNetwork(environment, `${base}.0/24`);
       expect(created.code, created.stderr).toBe(0);
       const instanceIp = `${base}.${operatorIp.endsWith(".20") ? 21 : 20}`;
-      await run("docker", [
-        "network",
-        "connect",
-        "--ip",
-        instanceIp,
-        operatorNetwork,
-        environment.containers.app,
-      ]);
+      await attachAppToOperatorNetwork(environment, instanceIp);
       vantages.push({
         source: "operator",
         network: operatorNetwork,

@@ -1,11 +1,11 @@
-import { GetBucketPolicyCommand, GetPublicAccessBlockCommand } from "@aws-sdk/client-s3";
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
-import { emulatorClients } from "../harness/cdk/emulator-clients.ts";
-import { REPO_ROOT } from "../harness/config.ts";
-import { run } from "../harness/support/run.ts";
+import { bucketPrivacy } from "../harness/drills/bucket-privacy.ts";
+import { containerLogs } from "../harness/drills/container-logs.ts";
+import { publishedPorts } from "../harness/drills/published-ports.ts";
+import { runRepoScript } from "../harness/drills/run-repo-script.ts";
+import { secretValue } from "../harness/drills/secret-value.ts";
 import { COMPONENT_NAMES } from "../harness/twin/environment.ts";
 import { tlsChecks, tlsNames } from "./checks/tls.ts";
 import { twinTarget } from "../harness/client/target.ts";
@@ -46,17 +46,14 @@ describe("security design", () => {
   });
 
   it("keeps the bucket private: public access blocked, read only by the distribution's OAC", async () => {
-    const s3 = emulatorClients(environment.emulator.endpoint, "us-east-1").s3;
-    const block = await s3.send(new GetPublicAccessBlockCommand({ Bucket: environment.bucket }));
-    expect(block.PublicAccessBlockConfiguration).toEqual({
+    const privacy = await bucketPrivacy(environment);
+    expect(privacy.publicAccessBlock).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,
       IgnorePublicAcls: true,
       RestrictPublicBuckets: true,
     });
-    const policy = JSON.parse(
-      (await s3.send(new GetBucketPolicyCommand({ Bucket: environment.bucket }))).Policy ?? "{}",
-    ) as {
+    const policy = JSON.parse(privacy.policy ?? "{}") as {
       Statement: { Effect: string; Principal: unknown; Action: string | string[]; Condition?: unknown }[];
     };
     const allows = policy.Statement.filter((statement) => statement.Effect === "Allow");
@@ -75,9 +72,7 @@ describe("security design", () => {
   });
 
   it("prints no secret in any log the harness shows", async () => {
-    const secrets = emulatorClients(environment.emulator.endpoint, environment.database.secretRegion).secrets;
-    const value = async (arn: string) =>
-      (await secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString ?? "";
+    const value = async (arn: string) => (await secretValue(environment, arn)) ?? "";
     const database = JSON.parse(await value(environment.database.secretArn)) as { password: string };
     const outputs = JSON.parse(readFileSync(`${environment.dir}/infra/cdk-outputs.json`, "utf8")) as Record<
       string,
@@ -89,14 +84,10 @@ describe("security design", () => {
     expect(jwt.length).toBeGreaterThanOrEqual(32);
     const shown: string[] = [];
     for (const component of COMPONENT_NAMES) {
-      const logs = await run("docker", ["logs", environment.containers[component]]);
+      const logs = await containerLogs(environment.containers[component]);
       shown.push(logs.stdout, logs.stderr);
     }
-    const cli = (args: string[]) =>
-      run(`${REPO_ROOT}/node_modules/.bin/tsx`, ["harness/cli.ts", ...args], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, HARNESS_ENV: environment.name },
-      });
+    const cli = (args: string[]) => runRepoScript("harness/cli.ts", args, { HARNESS_ENV: environment.name });
     for (const args of [["status"], ["logs", "app"], ["logs", "emulator"]]) {
       const result = await cli(args);
       shown.push(result.stdout, result.stderr);
@@ -112,8 +103,7 @@ describe("security design", () => {
 
   it("publishes every entry point on a loopback address only", async () => {
     for (const component of COMPONENT_NAMES) {
-      const ports = await run("docker", ["port", environment.containers[component]]);
-      for (const line of ports.stdout.split("\n").filter((entry) => entry.trim() !== "")) {
+      for (const line of await publishedPorts(environment.containers[component])) {
         expect(line).toMatch(/-> 127\.\d+\.\d+\.\d+:\d+$/);
       }
     }

@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../harness/config.ts";
-import { run } from "../harness/support/run.ts";
-import { createLocalCa } from "../harness/tls/local-ca.ts";
+import { foreignCaFile } from "../harness/drills/foreign-ca-file.ts";
+import { runRepoScript } from "../harness/drills/run-repo-script.ts";
 import { Api } from "../harness/client/api.ts";
 import { targetAgent, twinTarget } from "../harness/client/target.ts";
 
@@ -23,10 +22,7 @@ describe("smoke mode, with the twin as the target", () => {
   afterAll(() => agent.close());
 
   const smoke = (args: string[], env: Record<string, string> = {}) =>
-    run(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["scenarios/smoke/cli.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, CI: "", ...env },
-    });
+    runRepoScript("scenarios/smoke/cli.ts", args, { CI: "", ...env });
   const junit = () => {
     const suites =
       readFileSync(join(REPO_ROOT, "reports", "smoke-junit.xml"), "utf8").match(/<testsuites [^>]*>/)?.[0] ??
@@ -65,8 +61,7 @@ describe("smoke mode, with the twin as the target", () => {
   }, 120_000);
 
   it("fails with a certificate error when given the wrong CA", async () => {
-    const other = await createLocalCa(join(mkdtempSync(join(tmpdir(), "smoke-ca-")), "ca"), "Some other CA");
-    const result = await smoke([...target, ...resolveArgs, "--ca", other.certFile]);
+    const result = await smoke([...target, ...resolveArgs, "--ca", await foreignCaFile("Some other CA")]);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toMatch(
       /self-signed certificate in certificate chain|unable to verify/,

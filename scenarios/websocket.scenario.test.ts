@@ -1,20 +1,12 @@
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
-import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
-import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
 import { Api } from "../harness/client/api.ts";
+import { instanceServiceUnit } from "../harness/drills/instance-service-unit.ts";
 import { killAppProcess } from "../harness/drills/kill-app-process.ts";
+import { proxyReadTimeoutSeconds } from "../harness/drills/proxy-read-timeout-seconds.ts";
 import { StompSession } from "../harness/client/stomp-session.ts";
 import { apiReadOnlyChecks } from "./checks/api-readonly.ts";
 import { targetAgent, twinTarget } from "../harness/client/target.ts";
-
-/** The proxy's idle timeout for upstream reads, from the nginx configuration the instance runs. */
-function proxyReadTimeoutSeconds(): number {
-  const match = readFileSync(INSTANCE_FILE_PATHS.nginxConf, "utf8").match(/proxy_read_timeout\s+(\d+)s;/);
-  if (!match?.[1]) throw new Error("nginx-api.conf sets no proxy_read_timeout");
-  return Number(match[1]);
-}
 
 /** STOMP over wss://api.threadcast.io/ws through the instance's nginx, as the web app uses it. */
 describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.threadcast.io/ws", () => {
@@ -22,7 +14,7 @@ describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.
   const target = twinTarget(environment);
   const agent = targetAgent(target);
   const api = new Api(target, agent);
-  const unit = readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit);
+  const unit = instanceServiceUnit();
   const sessions: StompSession[] = [];
   const stomp = (token: string, options?: ConstructorParameters<typeof StompSession>[2]) => {
     const session = new StompSession(target, token, options);
