@@ -14,8 +14,8 @@ import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
 import { loadConfig } from "../harness/config.ts";
 import { containerNameOf, readEnvironment } from "../harness/twin/environment.ts";
-import { Api } from "../scenarios/support/api.ts";
-import { connectOptions, targetAgent, twinTarget } from "../scenarios/support/target.ts";
+import { Api } from "../harness/client/api.ts";
+import { connectOptions, targetAgent, twinTarget } from "../harness/client/target.ts";
 import { memoryMiB, percentile, round, writeResult } from "./lib.ts";
 
 const subscribers = Number(process.argv[2] ?? 500);

@@ -17,9 +17,9 @@ import { readFileSync } from "node:fs";
 import { loadConfig } from "../harness/config.ts";
 import { run } from "../harness/support/run.ts";
 import { containerNameOf, readEnvironment } from "../harness/twin/environment.ts";
-import { twinHttpsGet } from "../harness/twin/twin-client.ts";
-import { Api } from "../scenarios/support/api.ts";
-import { targetAgent, twinTarget } from "../scenarios/support/target.ts";
+import { twinHttpsGet } from "../harness/client/twin-client.ts";
+import { Api } from "../harness/client/api.ts";
+import { targetAgent, twinTarget } from "../harness/client/target.ts";
 import { onInterrupt, round, writeResult } from "./lib.ts";
 
 const seconds = Number(process.argv[2] ?? 60);

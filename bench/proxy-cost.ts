@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { Agent, request } from "undici";
 import { loadConfig } from "../harness/config.ts";
 import { readEnvironment } from "../harness/twin/environment.ts";
-import { twinLookup } from "../harness/twin/twin-client.ts";
+import { twinLookup } from "../harness/client/twin-client.ts";
 import { percentile, round, writeResult } from "./lib.ts";
 
 const count = Number(process.argv[2] ?? 1000);

@@ -1,18 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { Api } from "./support/api.ts";
-import { whereStored } from "./support/database.ts";
-import { targetAgent, twinTarget } from "./support/target.ts";
+import { describe, expect } from "vitest";
+import { test } from "./support/scenario-test.ts";
+import { whereStored } from "./support/where-stored.ts";
 
 /** Route 53 -> Elastic IP -> nginx -> Spring Boot -> PostgreSQL, through https://api.threadcast.io/api. */
 describe("API flow: https://api.threadcast.io/api", () => {
-  const environment = inject("twin");
-  const target = twinTarget(environment);
-  const agent = targetAgent(target);
-  const api = new Api(target, agent);
-
-  afterAll(() => agent.close());
-
   const expectError = (answer: { status: number; json: unknown }, status: number, code: string | RegExp) => {
     expect(answer.status).toBe(status);
     expect(answer.json).toMatchObject({ success: false, error: { code: expect.stringMatching(code) } });
@@ -20,7 +12,7 @@ describe("API flow: https://api.threadcast.io/api", () => {
   };
 
   describe("auth", () => {
-    it("registers a user: 201 with tokens, expiresIn 86400 and the user", async () => {
+    test("registers a user: 201 with tokens, expiresIn 86400 and the user", async ({ api }) => {
       const email = `scenario-${randomUUID()}@threadcast.test`;
       const answer = await api.call("POST", "/auth/register", {
         body: { email, password: "secret-1", name: "Reg Ister" },
@@ -37,7 +29,7 @@ describe("API flow: https://api.threadcast.io/api", () => {
       });
     });
 
-    it("logs in, refreshes, and answers /auth/me with the same user", async () => {
+    test("logs in, refreshes, and answers /auth/me with the same user", async ({ api }) => {
       const session = await api.register();
       const login = await api.call<{ accessToken: string }>("POST", "/auth/login", {
         body: { email: session.email, password: session.password },
@@ -55,7 +47,7 @@ describe("API flow: https://api.threadcast.io/api", () => {
       }
     });
 
-    it("refuses a wrong password with 401 UNAUTHORIZED", async () => {
+    test("refuses a wrong password with 401 UNAUTHORIZED", async ({ api }) => {
       const session = await api.register();
       const answer = await api.call("POST", "/auth/login", {
         body: { email: session.email, password: "wrong-pw" },
@@ -63,12 +55,14 @@ describe("API flow: https://api.threadcast.io/api", () => {
       expectError(answer, 401, "UNAUTHORIZED");
     });
 
-    it("does not take a refresh token as a Bearer token", async () => {
+    test("does not take a refresh token as a Bearer token", async ({ api }) => {
       const session = await api.register();
       expectError(await api.call("GET", "/auth/me", { token: session.refreshToken }), 401, "UNAUTHORIZED");
     });
 
-    it("refuses the same email twice (409 DATA_CONFLICT, or 400) and a bad email (400 VALIDATION_ERROR)", async () => {
+    test("refuses the same email twice (409 DATA_CONFLICT, or 400) and a bad email (400 VALIDATION_ERROR)", async ({
+      api,
+    }) => {
       const session = await api.register();
       const again = await api.call("POST", "/auth/register", {
         body: { email: session.email, password: "secret-2", name: "Again" },
@@ -88,7 +82,7 @@ describe("API flow: https://api.threadcast.io/api", () => {
   });
 
   describe("resources", () => {
-    it("answers 401 without a token on every resource route", async () => {
+    test("answers 401 without a token on every resource route", async ({ api }) => {
       for (const [method, path] of [
         ["GET", "/workspaces"],
         ["POST", "/workspaces"],
@@ -104,7 +98,7 @@ describe("API flow: https://api.threadcast.io/api", () => {
       }
     });
 
-    it("gives a new user 'My Workspace', creates another, and lists both", async () => {
+    test("gives a new user 'My Workspace', creates another, and lists both", async ({ api }) => {
       const session = await api.register();
       const created = await api.call<{ id: string; name: string }>("POST", "/workspaces", {
         token: session.accessToken,
@@ -122,7 +116,7 @@ describe("API flow: https://api.threadcast.io/api", () => {
       expect(one.json.data).toMatchObject({ id: created.json.data.id, name: "Launch" });
     });
 
-    it("refuses another user's workspace (403 or 404), and its missions", async () => {
+    test("refuses another user's workspace (403 or 404), and its missions", async ({ api }) => {
       const owner = await api.register("Owner");
       const stranger = await api.register("Stranger");
       const workspace = await api.firstWorkspace(owner);
@@ -135,7 +129,7 @@ describe("API flow: https://api.threadcast.io/api", () => {
       expect([403, 404]).toContain(missions.status);
     });
 
-    it("creates a mission in BACKLOG at 0%, and stores it in PostgreSQL", async () => {
+    test("creates a mission in BACKLOG at 0%, and stores it in PostgreSQL", async ({ api, twin }) => {
       const session = await api.register();
       const workspace = await api.firstWorkspace(session);
       const title = `Stored ${randomUUID()}`;
@@ -144,11 +138,11 @@ describe("API flow: https://api.threadcast.io/api", () => {
       const fetched = await api.call("GET", `/missions/${mission.id}`, { token: session.accessToken });
       expect(fetched.json.data).toMatchObject({ id: mission.id, title });
       // The rows are really in the database, whatever the schema calls them.
-      expect((await whereStored(environment, title)).length).toBeGreaterThan(0);
-      expect((await whereStored(environment, session.email)).length).toBeGreaterThan(0);
+      expect((await whereStored(twin, title)).length).toBeGreaterThan(0);
+      expect((await whereStored(twin, session.email)).length).toBeGreaterThan(0);
     });
 
-    it("pages and filters missions", async () => {
+    test("pages and filters missions", async ({ api }) => {
       const session = await api.register();
       const workspace = await api.firstWorkspace(session);
       const made = [];
@@ -174,7 +168,7 @@ describe("API flow: https://api.threadcast.io/api", () => {
       expect(threading.json.data.content.map((mission) => mission.id)).toEqual([made[0]?.id]);
     });
 
-    it("answers bad requests with the error envelope", async () => {
+    test("answers bad requests with the error envelope", async ({ api }) => {
       const session = await api.register();
       const workspace = await api.firstWorkspace(session);
       const token = session.accessToken;

@@ -1,20 +1,8 @@
-import { createHash, X509Certificate } from "node:crypto";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadConfig } from "../harness/config.ts";
-import { ensureChromium } from "../harness/support/chromium.ts";
-
-/** The SPKI pin Chromium accepts for a certificate (base64 of the SHA-256 of its public key). */
-function spkiPin(certificateFile: string): string {
-  const key = new X509Certificate(readFileSync(certificateFile)).publicKey.export({
-    type: "spki",
-    format: "der",
-  });
-  return createHash("sha256").update(key).digest("base64");
-}
+import type { Browser, Page } from "playwright-core";
+import { afterAll, describe, expect } from "vitest";
+import { launchTwinBrowser } from "../harness/client/twin-browser.ts";
+import { test } from "./support/scenario-test.ts";
 
 /**
  * A user in Debian's Chromium, driven by playwright-core: opens https://threadcast.io through the twin's
@@ -22,28 +10,10 @@ function spkiPin(certificateFile: string): string {
  * registers, creates a mission, and a second browser signed in as the same user sees it appear live.
  */
 describe("browser: the web app in Chromium, through the twin's names and certificates", () => {
-  const environment = inject("twin");
   let browser: Browser;
 
-  beforeAll(async () => {
-    const executablePath = await ensureChromium(loadConfig());
-    const rules = Object.entries(environment.hosts)
-      .map(([host, address]) => `MAP ${host} ${address}`)
-      .join(", ");
-    const pins = ["site.crt", "api.crt"]
-      .map((file) => spkiPin(join(environment.dir, "certs", file)))
-      .join(",");
-    browser = await chromium.launch({
-      executablePath,
-      headless: true,
-      timeout: 60_000,
-      args: [
-        `--host-resolver-rules=${rules}, EXCLUDE localhost`,
-        `--ignore-certificate-errors-spki-list=${pins}`,
-        // Chromium refuses to start as root with its sandbox (CI runs as root).
-        ...(process.getuid?.() === 0 ? ["--no-sandbox"] : []),
-      ],
-    });
+  test.beforeAll(async ({ twin }) => {
+    browser = await launchTwinBrowser(twin);
   }, 120_000);
 
   afterAll(async () => {
@@ -56,7 +26,9 @@ describe("browser: the web app in Chromium, through the twin's names and certifi
     await expect.poll(() => page.getByTestId("live-state").textContent(), { timeout: 15_000 }).toBe("live");
   };
 
-  it("registers, creates a mission, and a second page sees it appear over the WebSocket", async () => {
+  test("registers, creates a mission, and a second page sees it appear over the WebSocket", async ({
+    twin,
+  }) => {
     const email = `browser-${randomUUID()}@threadcast.test`;
     const password = `pw-${randomUUID()}`;
     const first = await (await browser.newContext()).newPage();
@@ -64,7 +36,7 @@ describe("browser: the web app in Chromium, through the twin's names and certifi
     const failures: string[] = [];
     for (const page of [first, second]) page.on("requestfailed", (request) => failures.push(request.url()));
 
-    await first.goto(environment.urls.site);
+    await first.goto(twin.urls.site);
     await first.getByRole("button", { name: "No account yet? Register" }).click();
     await first.getByLabel("Name").fill("Browser User");
     await first.getByLabel("Email").fill(email);
@@ -73,7 +45,7 @@ describe("browser: the web app in Chromium, through the twin's names and certifi
     await first.waitForURL(/\/workspaces$/);
     await openMissions(first);
 
-    await second.goto(`${environment.urls.site}login`);
+    await second.goto(`${twin.urls.site}login`);
     await second.getByLabel("Email").fill(email);
     await second.getByLabel("Password").fill(password);
     await second.getByRole("button", { name: "Sign in" }).click();

@@ -1,35 +1,29 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startEdgeVariant, type EdgeVariant } from "../harness/twin/edge-variant.ts";
+import { afterAll, describe, expect, inject } from "vitest";
+import { send } from "../harness/client/send.ts";
+import { targetAgent, twinTarget, type Target } from "../harness/client/target.ts";
+import { startSeedEdge, type EdgeVariant } from "../harness/drills/seed-edge.ts";
 import { frontendChecks } from "./checks/frontend.ts";
-import { send, targetAgent, twinTarget, type Target } from "./support/target.ts";
+import { test } from "./support/scenario-test.ts";
 
 /** Route 53 -> CloudFront -> S3: the web app as a browser gets it, through the twin's names and CA. */
 describe("frontend flow: https://threadcast.io through the edge and the bucket", () => {
-  const environment = inject("twin");
-  const target = twinTarget(environment);
-  const agent = targetAgent(target);
-  const get = (url: string) => send(agent, url);
-
   let index = "";
 
-  beforeAll(async () => {
-    index = (await get(target.urls.site)).text;
+  test.beforeAll(async ({ agent, target }) => {
+    index = (await send(agent, target.urls.site)).text;
   });
 
-  afterAll(() => agent.close());
-
-  frontendChecks(() => target);
+  // The shared checks take a Target, not fixtures (smoke mode runs them against a deployment): the
+  // twin's comes from the global setup directly, when the checks' beforeAll asks for it.
+  frontendChecks(() => twinTarget(inject("twin")));
 
   describe("under the seed's distribution (error response for 404 only)", () => {
     let seed: EdgeVariant;
     let seedTarget: Target;
     let seedAgent: ReturnType<typeof targetAgent>;
 
-    beforeAll(async () => {
-      seed = await startEdgeVariant(environment, "seed", (config) => ({
-        ...config,
-        errorResponses: config.errorResponses.filter((response) => response.errorCode === 404),
-      }));
+    test.beforeAll(async ({ twin, target }) => {
+      seed = await startSeedEdge(twin);
       seedTarget = { ...target, hosts: seed.hosts };
       seedAgent = targetAgent(seedTarget);
     });
@@ -39,7 +33,7 @@ describe("frontend flow: https://threadcast.io through the edge and the bucket",
       await seed?.stop();
     });
 
-    it("answers the same deep link with 403: S3 behind OAC says 403 for a missing key, not 404", async () => {
+    test("answers the same deep link with 403: S3 behind OAC says 403 for a missing key, not 404", async () => {
       const answer = await send(seedAgent, "https://threadcast.io/workspaces/42/missions");
       expect(answer.status).toBe(403);
       expect(answer.text).not.toBe(index);

@@ -1,41 +1,24 @@
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
-import { run } from "../harness/support/run.ts";
-import { waitFor } from "../harness/support/wait-for.ts";
-import { loadConfig } from "../harness/config.ts";
-import { ImageResolver } from "../harness/images/image-resolver.ts";
-import { rebootStandIn } from "../harness/twin/firewall.ts";
-import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
-import { Api } from "./support/api.ts";
-import { delayAppToDatabase, killAppProcess } from "./support/faults.ts";
-import { send, targetAgent, twinTarget } from "./support/target.ts";
+import { describe, expect } from "vitest";
+import { apiHealth, healthyWithin } from "../harness/client/api-health.ts";
+import { containerLogs } from "../harness/drills/container-logs.ts";
+import { containerStartedAt } from "../harness/drills/container-started-at.ts";
+import { delayAppToDatabase } from "../harness/drills/delay-app-to-database.ts";
+import { instanceServiceUnit } from "../harness/drills/instance-service-unit.ts";
+import { killAppProcess } from "../harness/drills/kill-app-process.ts";
+import { rebootDatabase } from "../harness/drills/reboot-database.ts";
+import { test } from "./support/scenario-test.ts";
 
 /** Failures the production architecture must ride out, injected into the running twin. */
 describe("resilience", () => {
-  const environment = inject("twin");
-  const target = twinTarget(environment);
-  const agent = targetAgent(target);
-  const api = new Api(target, agent);
-  const unit = readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit);
-  const health = async () => {
-    try {
-      return (await send(agent, `${target.urls.api}/health`)).status;
-    } catch {
-      return 0;
-    }
-  };
-  /** Polls the health check until it answers 200, for at most `ms`; returns how long it took. */
-  /** Waits until the health check answers 200, for at most `ms` (the harness's readiness wait). */
-  const healthyWithin = (ms: number) =>
-    waitFor("the API to be healthy", async () => ((await health()) === 200 ? true : undefined), ms);
-  const appStartedAt = async () =>
-    (
-      await run("docker", ["inspect", "--format", "{{.State.StartedAt}}", environment.containers.app])
-    ).stdout.trim();
+  const unit = instanceServiceUnit();
 
-  afterAll(() => agent.close());
-
-  it("recovers from a database reboot within 15 s without restarting the app, losing no acknowledged write", async () => {
+  test("recovers from a database reboot within 15 s without restarting the app, losing no acknowledged write", async ({
+    twin,
+    target,
+    agent,
+    api,
+  }) => {
+    const appStartedAt = () => containerStartedAt(twin.containers.app);
     const user = await api.register();
     const workspace = await api.firstWorkspace(user);
     const acknowledged = [];
@@ -57,12 +40,8 @@ describe("resilience", () => {
     })();
     const rebootAt = Date.now();
     // An RDS reboot: the container restarts, and its security group still applies afterwards.
-    await rebootStandIn(
-      environment,
-      "database",
-      (await new ImageResolver(loadConfig()).resolve("netkit")).reference,
-    );
-    await healthyWithin(15_000 - (Date.now() - rebootAt));
+    await rebootDatabase(twin);
+    await healthyWithin(agent, target, 15_000 - (Date.now() - rebootAt));
     writing = false;
     await writer;
 
@@ -72,20 +51,27 @@ describe("resilience", () => {
     expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
   }, 60_000);
 
-  it("restarts the app as the unit says (Restart=always, RestartSec) when its process dies", async () => {
-    expect(await health()).toBe(200);
+  test("restarts the app as the unit says (Restart=always, RestartSec) when its process dies", async ({
+    twin,
+    target,
+    agent,
+  }) => {
+    expect(await apiHealth(agent, target)).toBe(200);
     const killedAt = Date.now();
-    await killAppProcess(environment, unit.execStart[0] ?? "/usr/bin/java");
-    await healthyWithin(unit.restartSec * 1_000 + 60_000);
+    await killAppProcess(twin, unit.execStart[0] ?? "/usr/bin/java");
+    await healthyWithin(agent, target, unit.restartSec * 1_000 + 60_000);
     // Not sooner than the unit's pause: the supervisor waited RestartSec before starting the JVM again.
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(unit.restartSec * 1_000);
-    const logs = await run("docker", ["logs", "--since", "2m", environment.containers.app]);
+    const logs = await containerLogs(twin.containers.app, { since: "2m" });
     expect(logs.stdout + logs.stderr).toContain(
       `threadcast.service: scheduled restart in ${unit.restartSec}s (Restart=${unit.restart}, RestartSec=${unit.restartSec})`,
     );
   }, 120_000);
 
-  it("slows down but succeeds with 200 ms of latency between the app and the database", async () => {
+  test("slows down but succeeds with 200 ms of latency between the app and the database", async ({
+    twin,
+    api,
+  }) => {
     const user = await api.register();
     const workspace = await api.firstWorkspace(user);
     const timed = async () => {
@@ -105,7 +91,7 @@ describe("resilience", () => {
         streak = (await timed()).status === 200 ? streak + 1 : 0;
       }
     };
-    const removeDelay = await delayAppToDatabase(environment, 200);
+    const removeDelay = await delayAppToDatabase(twin, 200);
     try {
       await settle();
       const slow = await timed();

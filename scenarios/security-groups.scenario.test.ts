@@ -1,18 +1,22 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { emulatorClients } from "../harness/cdk/emulator-clients.ts";
+import { describe, expect } from "vitest";
 import { loadConfig } from "../harness/config.ts";
-import { LABEL_OWNER } from "../harness/support/cleanup.ts";
-import { run } from "../harness/support/run.ts";
+import { addressOn } from "../harness/drills/address-on.ts";
 import {
   admittingRule,
   cidrContains,
+  deployedSecurityGroups,
   describeRule,
   policyFindings,
-  readSecurityGroups,
   type SecurityGroup,
-} from "../harness/twin/security-groups.ts";
-import { addressOn } from "./support/faults.ts";
-import { probeFromVantage, type ProbeResult } from "./support/vantage.ts";
+} from "../harness/drills/deployed-security-groups.ts";
+import {
+  attachAppToOperatorNetwork,
+  createOperatorNetwork,
+  operatorNetworkOf,
+  removeOperatorNetwork,
+} from "../harness/drills/operator-network.ts";
+import { probeFromVantage, type ProbeResult } from "../harness/drills/probe-from-vantage.ts";
+import { test } from "./support/scenario-test.ts";
 
 const PORTS = [22, 80, 443, 8080, 5432] as const;
 /** Documentation and private ranges: a local network there shadows nothing real on this machine. */
@@ -41,29 +45,21 @@ interface Row {
  * listens on); denied means it never got there (dropped, or no route).
  */
 describe("security-group replay", () => {
-  const environment = inject("twin");
-  const owner = environment.owner;
   const operatorCidr = loadConfig().operatorCidr;
   const operatorIp = operatorCidr.split("/")[0] as string;
-  const operatorNetwork = `tc-${environment.name}-operator`;
   let groups: SecurityGroup[];
   let apiGroup: SecurityGroup;
   let databaseGroup: SecurityGroup;
   const rows: Row[] = [];
 
-  beforeAll(async () => {
-    const ec2 = emulatorClients(environment.emulator.endpoint, environment.securityGroups.region).ec2;
-    groups = await readSecurityGroups(ec2, [
-      environment.securityGroups.api,
-      environment.securityGroups.database,
-    ]);
-    apiGroup = groups.find((group) => group.id === environment.securityGroups.api) as SecurityGroup;
-    databaseGroup = groups.find((group) => group.id === environment.securityGroups.database) as SecurityGroup;
+  test.beforeAll(async ({ twin }) => {
+    groups = await deployedSecurityGroups(twin);
+    apiGroup = groups.find((group) => group.id === twin.securityGroups.api) as SecurityGroup;
+    databaseGroup = groups.find((group) => group.id === twin.securityGroups.database) as SecurityGroup;
   });
 
-  afterAll(async () => {
-    await run("docker", ["network", "disconnect", "-f", operatorNetwork, environment.containers.app]);
-    await run("docker", ["network", "rm", operatorNetwork]);
+  test.afterAll(async ({ twin }) => {
+    await removeOperatorNetwork(twin);
     if (rows.length === 0) return;
     const table = rows.map(
       (row) =>
@@ -74,21 +70,22 @@ describe("security-group replay", () => {
     );
   });
 
-  it("reads both groups, with their rules, back from the emulator", () => {
+  test("reads both groups, with their rules, back from the emulator", () => {
     expect(apiGroup.ingress.length).toBeGreaterThan(0);
     expect(databaseGroup.ingress.some((rule) => rule.sourceGroups.includes(apiGroup.id))).toBe(true);
   });
 
-  it("finds no forbidden rule (SSH open to the world), and warns about the risky ones", () => {
+  test("finds no forbidden rule (SSH open to the world), and warns about the risky ones", () => {
     const findings = policyFindings(groups);
     for (const warning of findings.warnings) console.warn(`[security-groups] warning: ${warning}`);
     expect(findings.violations).toEqual([]);
   });
 
-  it("enforces every rule, port by port, from every vantage point", async () => {
-    const appPublic = await addressOn(environment.containers.app, environment.networks.public);
-    const appPrivate = await addressOn(environment.containers.app, environment.networks.private);
-    const database = await addressOn(environment.containers.database, environment.networks.private);
+  test("enforces every rule, port by port, from every vantage point", async ({ twin }) => {
+    const operatorNetwork = operatorNetworkOf(twin);
+    const appPublic = await addressOn(twin.containers.app, twin.networks.public);
+    const appPrivate = await addressOn(twin.containers.app, twin.networks.private);
+    const database = await addressOn(twin.containers.database, twin.networks.private);
     const targets = (instance: string | undefined) => [
       ...PORTS.map((port) => ({ name: "instance", address: instance, group: apiGroup, port })),
       ...PORTS.map((port) => ({ name: "database", address: database, group: databaseGroup, port })),
@@ -104,16 +101,16 @@ describe("security-group replay", () => {
       instance?: string;
       groups: string[];
     }[] = [
-      { source: "internet", network: environment.networks.public, instance: appPublic, groups: [] },
+      { source: "internet", network: twin.networks.public, instance: appPublic, groups: [] },
       {
         source: "api member",
-        network: `container:${environment.containers.app}`,
+        network: `container:${twin.containers.app}`,
         from: appPrivate,
         groups: [apiGroup.id],
       },
       {
         source: "database member",
-        network: `container:${environment.containers.database}`,
+        network: `container:${twin.containers.database}`,
         from: database,
         instance: appPrivate,
         groups: [databaseGroup.id],
@@ -121,25 +118,10 @@ describe("security-group replay", () => {
     ];
     if (SAFE_RANGES.some((range) => cidrContains(range, operatorIp))) {
       const base = operatorIp.split(".").slice(0, 3).join(".");
-      const created = await run("docker", [
-        "network",
-        "create",
-        "--subnet",
-        `${base}.0/24`,
-        "--label",
-        `${LABEL_OWNER}=${owner}`,
-        operatorNetwork,
-      ]);
+      const created = await createOperatorNetwork(twin, `${base}.0/24`);
       expect(created.code, created.stderr).toBe(0);
       const instanceIp = `${base}.${operatorIp.endsWith(".20") ? 21 : 20}`;
-      await run("docker", [
-        "network",
-        "connect",
-        "--ip",
-        instanceIp,
-        operatorNetwork,
-        environment.containers.app,
-      ]);
+      await attachAppToOperatorNetwork(twin, instanceIp);
       vantages.push({
         source: "operator",
         network: operatorNetwork,
@@ -164,7 +146,7 @@ describe("security-group replay", () => {
       );
       const probed = await probeFromVantage(
         vantage.network,
-        owner,
+        twin.owner,
         planned.map((target) => [target.address as string, target.port] as const),
         vantage.ip,
       );

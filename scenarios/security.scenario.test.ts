@@ -1,61 +1,63 @@
-import { GetBucketPolicyCommand, GetPublicAccessBlockCommand } from "@aws-sdk/client-s3";
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { describe, expect, inject, it } from "vitest";
-import { emulatorClients } from "../harness/cdk/emulator-clients.ts";
-import { REPO_ROOT } from "../harness/config.ts";
-import { run } from "../harness/support/run.ts";
+import { describe, expect, inject } from "vitest";
+import { twinTarget } from "../harness/client/target.ts";
+import { addressOn } from "../harness/drills/address-on.ts";
+import { bucketPrivacy } from "../harness/drills/bucket-privacy.ts";
+import { containerLogs } from "../harness/drills/container-logs.ts";
+import { probeFrom } from "../harness/drills/probe-from-vantage.ts";
+import { publishedPorts } from "../harness/drills/published-ports.ts";
+import { runRepoScript } from "../harness/drills/run-repo-script.ts";
+import { secretValue } from "../harness/drills/secret-value.ts";
 import { tlsChecks, tlsNames } from "./checks/tls.ts";
-import { twinTarget } from "./support/target.ts";
-import { addressOn } from "./support/faults.ts";
-import { probeFrom } from "./support/vantage.ts";
+import { test } from "./support/scenario-test.ts";
 
 /** The seed's security design, checked against the running twin. */
 describe("security design", () => {
-  const environment = inject("twin");
-  const target = twinTarget(environment);
-  const ca = readFileSync(environment.caFile, "utf8");
+  // The TLS checks are shared with smoke mode and make a describe block per host name: the names are
+  // needed while the tests are collected, before any fixture exists, so this target comes from the
+  // global setup directly.
+  const collected = twinTarget(inject("twin"));
+  tlsChecks(() => collected, tlsNames(collected));
 
-  tlsChecks(() => target, tlsNames(target));
-
-  it("signs every certificate with the environment's CA", async () => {
-    const caCertificate = new X509Certificate(ca);
+  test("signs every certificate with the environment's CA", async ({ twin }) => {
+    const caCertificate = new X509Certificate(readFileSync(twin.caFile, "utf8"));
     for (const file of ["site.crt", "api.crt"]) {
-      const leaf = new X509Certificate(readFileSync(`${environment.dir}/certs/${file}`));
+      const leaf = new X509Certificate(readFileSync(`${twin.dir}/certs/${file}`));
       expect(leaf.verify(caCertificate.publicKey)).toBe(true);
     }
   });
 
-  it("keeps the database unreachable from the public network (and reachable from the instance)", async () => {
+  test("keeps the database unreachable from the public network (and reachable from the instance)", async ({
+    twin,
+  }) => {
     // addressOn refuses a container without an IPv4 address on the network.
-    const databaseIp = await addressOn(environment.containers.database, environment.networks.private);
+    const databaseIp = await addressOn(twin.containers.database, twin.networks.private);
     const targets = [
-      [environment.database.host, 5432],
+      [twin.database.host, 5432],
       [databaseIp, 5432],
     ] as const;
-    const fromPublic = await probeFrom(environment.networks.public, environment.owner, targets);
+    const fromPublic = await probeFrom(twin.networks.public, twin.owner, targets);
     expect(fromPublic[0]).toBe("unresolved");
     expect(fromPublic[1]).not.toBe("open");
     // The control: the same probe connects from the instance, the one place its security group admits.
-    expect(await probeFrom(`container:${environment.containers.app}`, environment.owner, targets)).toEqual([
+    expect(await probeFrom(`container:${twin.containers.app}`, twin.owner, targets)).toEqual([
       "open",
       "open",
     ]);
   });
 
-  it("keeps the bucket private: public access blocked, read only by the distribution's OAC", async () => {
-    const s3 = emulatorClients(environment.emulator.endpoint, "us-east-1").s3;
-    const block = await s3.send(new GetPublicAccessBlockCommand({ Bucket: environment.bucket }));
-    expect(block.PublicAccessBlockConfiguration).toEqual({
+  test("keeps the bucket private: public access blocked, read only by the distribution's OAC", async ({
+    twin,
+  }) => {
+    const privacy = await bucketPrivacy(twin);
+    expect(privacy.publicAccessBlock).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,
       IgnorePublicAcls: true,
       RestrictPublicBuckets: true,
     });
-    const policy = JSON.parse(
-      (await s3.send(new GetBucketPolicyCommand({ Bucket: environment.bucket }))).Policy ?? "{}",
-    ) as {
+    const policy = JSON.parse(privacy.policy ?? "{}") as {
       Statement: { Effect: string; Principal: unknown; Action: string | string[]; Condition?: unknown }[];
     };
     const allows = policy.Statement.filter((statement) => statement.Effect === "Allow");
@@ -73,12 +75,10 @@ describe("security design", () => {
     );
   });
 
-  it("prints no secret in any log the harness shows", async () => {
-    const secrets = emulatorClients(environment.emulator.endpoint, environment.database.secretRegion).secrets;
-    const value = async (arn: string) =>
-      (await secrets.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString ?? "";
-    const database = JSON.parse(await value(environment.database.secretArn)) as { password: string };
-    const outputs = JSON.parse(readFileSync(`${environment.dir}/infra/cdk-outputs.json`, "utf8")) as Record<
+  test("prints no secret in any log the harness shows", async ({ twin }) => {
+    const value = async (arn: string) => (await secretValue(twin, arn)) ?? "";
+    const database = JSON.parse(await value(twin.database.secretArn)) as { password: string };
+    const outputs = JSON.parse(readFileSync(`${twin.dir}/infra/cdk-outputs.json`, "utf8")) as Record<
       string,
       Record<string, string>
     >;
@@ -87,20 +87,16 @@ describe("security design", () => {
     expect(database.password.length).toBeGreaterThan(8);
     expect(jwt.length).toBeGreaterThanOrEqual(32);
     const shown: string[] = [];
-    for (const container of Object.values(environment.containers)) {
-      const logs = await run("docker", ["logs", container]);
+    for (const container of Object.values(twin.containers)) {
+      const logs = await containerLogs(container);
       shown.push(logs.stdout, logs.stderr);
     }
-    const cli = (args: string[]) =>
-      run(`${REPO_ROOT}/node_modules/.bin/tsx`, ["harness/cli.ts", ...args], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, HARNESS_ENV: environment.name },
-      });
+    const cli = (args: string[]) => runRepoScript("harness/cli.ts", args, { HARNESS_ENV: twin.name });
     for (const args of [["status"], ["logs", "app"], ["logs", "emulator"]]) {
       const result = await cli(args);
       shown.push(result.stdout, result.stderr);
     }
-    shown.push(readFileSync(`${environment.dir}/environment.json`, "utf8"));
+    shown.push(readFileSync(`${twin.dir}/environment.json`, "utf8"));
     const text = shown.join("\n");
     expect(text.length).toBeGreaterThan(1_000);
     expect(text.includes(database.password)).toBe(false);
@@ -109,10 +105,9 @@ describe("security design", () => {
     expect(text).not.toMatch(/generated (security )?password|password is:/i);
   });
 
-  it("publishes every entry point on a loopback address only", async () => {
-    for (const container of Object.values(environment.containers)) {
-      const ports = await run("docker", ["port", container]);
-      for (const line of ports.stdout.split("\n").filter((entry) => entry.trim() !== "")) {
+  test("publishes every entry point on a loopback address only", async ({ twin, target }) => {
+    for (const container of Object.values(twin.containers)) {
+      for (const line of await publishedPorts(container)) {
         expect(line).toMatch(/-> 127\.\d+\.\d+\.\d+:\d+$/);
       }
     }

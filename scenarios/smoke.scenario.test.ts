@@ -1,32 +1,23 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect } from "vitest";
 import { REPO_ROOT } from "../harness/config.ts";
-import { run } from "../harness/support/run.ts";
-import { createLocalCa } from "../harness/tls/local-ca.ts";
-import { Api } from "./support/api.ts";
-import { targetAgent, twinTarget } from "./support/target.ts";
+import { foreignCaFile } from "../harness/drills/foreign-ca-file.ts";
+import { runRepoScript } from "../harness/drills/run-repo-script.ts";
+import type { Environment } from "../harness/twin/environment.ts";
+import { test } from "./support/scenario-test.ts";
 
 /** `npm run smoke` against the twin as if it were a deployment: only names, a CA and URLs are given. */
 describe("smoke mode, with the twin as the target", () => {
-  const environment = inject("twin");
-  const resolveArgs = Object.entries(environment.hosts).flatMap(([host, address]) => [
-    "--resolve",
-    `${host}=${address}`,
-  ]);
-  const target = [
+  const resolveArgs = (twin: Environment) =>
+    Object.entries(twin.hosts).flatMap(([host, address]) => ["--resolve", `${host}=${address}`]);
+  const targetArgs = (twin: Environment) => [
     "--target",
-    `${environment.urls.site.replace(/\/$/, "")},${environment.urls.api.replace(/\/api$/, "")}`,
+    `${twin.urls.site.replace(/\/$/, "")},${twin.urls.api.replace(/\/api$/, "")}`,
   ];
-  const agent = targetAgent(twinTarget(environment));
-  afterAll(() => agent.close());
 
   const smoke = (args: string[], env: Record<string, string> = {}) =>
-    run(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["scenarios/smoke/cli.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, CI: "", ...env },
-    });
+    runRepoScript("scenarios/smoke/cli.ts", args, { CI: "", ...env });
   const junit = () => {
     const suites =
       readFileSync(join(REPO_ROOT, "reports", "smoke-junit.xml"), "utf8").match(/<testsuites [^>]*>/)?.[0] ??
@@ -35,19 +26,22 @@ describe("smoke mode, with the twin as the target", () => {
     return { tests: attr("tests"), failures: attr("failures") + attr("errors") };
   };
 
-  it("passes every read-only check, reporting them as JUnit", async () => {
-    const result = await smoke([...target, ...resolveArgs, "--ca", environment.caFile]);
+  test("passes every read-only check, reporting them as JUnit", async ({ twin }) => {
+    const result = await smoke([...targetArgs(twin), ...resolveArgs(twin), "--ca", twin.caFile]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(junit()).toMatchObject({ failures: 0 });
     expect(junit().tests).toBeGreaterThan(10);
   }, 120_000);
 
-  it("writes only with --write and a test account, and then passes the write checks", async () => {
-    const account = await new Api(twinTarget(environment), agent).register("Smoke Account");
-    const refused = await smoke([...target, ...resolveArgs, "--ca", environment.caFile, "--write"]);
+  test("writes only with --write and a test account, and then passes the write checks", async ({
+    twin,
+    api,
+  }) => {
+    const account = await api.register("Smoke Account");
+    const refused = await smoke([...targetArgs(twin), ...resolveArgs(twin), "--ca", twin.caFile, "--write"]);
     expect(refused.code).toBe(64);
     expect(refused.stderr).toMatch(/--write needs the test account in SMOKE_EMAIL and SMOKE_PASSWORD/);
-    const result = await smoke([...target, ...resolveArgs, "--ca", environment.caFile, "--write"], {
+    const result = await smoke([...targetArgs(twin), ...resolveArgs(twin), "--ca", twin.caFile, "--write"], {
       SMOKE_EMAIL: account.email,
       SMOKE_PASSWORD: account.password,
     });
@@ -55,25 +49,25 @@ describe("smoke mode, with the twin as the target", () => {
     expect(result.stdout).toMatch(/write\.smoke\.test\.ts/);
   }, 120_000);
 
-  it("fails fast, with the reason, against a target that does not answer", async () => {
-    const nowhere = Object.keys(environment.hosts).flatMap((host) => ["--resolve", `${host}=127.88.255.254`]);
+  test("fails fast, with the reason, against a target that does not answer", async ({ twin }) => {
+    const nowhere = Object.keys(twin.hosts).flatMap((host) => ["--resolve", `${host}=127.88.255.254`]);
     const started = Date.now();
-    const result = await smoke([...target, ...nowhere]);
+    const result = await smoke([...targetArgs(twin), ...nowhere]);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toMatch(/ECONNREFUSED 127\.88\.255\.254:443/);
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 120_000);
 
-  it("fails with a certificate error when given the wrong CA", async () => {
-    const other = await createLocalCa(join(mkdtempSync(join(tmpdir(), "smoke-ca-")), "ca"), "Some other CA");
-    const result = await smoke([...target, ...resolveArgs, "--ca", other.certFile]);
+  test("fails with a certificate error when given the wrong CA", async ({ twin }) => {
+    const other = await foreignCaFile("Some other CA");
+    const result = await smoke([...targetArgs(twin), ...resolveArgs(twin), "--ca", other]);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toMatch(
       /self-signed certificate in certificate chain|unable to verify/,
     );
   }, 120_000);
 
-  it("refuses bad arguments with the usage and exit code 64", async () => {
+  test("refuses bad arguments with the usage and exit code 64", async () => {
     const result = await smoke(["--target", "http://threadcast.io"]);
     expect(result.code).toBe(64);
     expect(result.stderr).toMatch(/usage: npm run smoke/);

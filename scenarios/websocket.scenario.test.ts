@@ -1,30 +1,18 @@
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
-import { INSTANCE_FILE_PATHS } from "../infra/lib/constructs/api-user-data.ts";
-import { readServiceUnit } from "../harness/twin/systemd-unit.ts";
-import { Api } from "./support/api.ts";
-import { killAppProcess } from "./support/faults.ts";
-import { StompSession } from "./support/stomp.ts";
+import { afterEach, describe, expect, inject } from "vitest";
+import { StompSession } from "../harness/client/stomp-session.ts";
+import { twinTarget, type Target } from "../harness/client/target.ts";
+import { instanceServiceUnit } from "../harness/drills/instance-service-unit.ts";
+import { killAppProcess } from "../harness/drills/kill-app-process.ts";
+import { proxyReadTimeoutSeconds } from "../harness/drills/proxy-read-timeout-seconds.ts";
 import { apiReadOnlyChecks } from "./checks/api-readonly.ts";
-import { targetAgent, twinTarget } from "./support/target.ts";
-
-/** The proxy's idle timeout for upstream reads, from the nginx configuration the instance runs. */
-function proxyReadTimeoutSeconds(): number {
-  const match = readFileSync(INSTANCE_FILE_PATHS.nginxConf, "utf8").match(/proxy_read_timeout\s+(\d+)s;/);
-  if (!match?.[1]) throw new Error("nginx-api.conf sets no proxy_read_timeout");
-  return Number(match[1]);
-}
+import { test } from "./support/scenario-test.ts";
 
 /** STOMP over wss://api.threadcast.io/ws through the instance's nginx, as the web app uses it. */
 describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.threadcast.io/ws", () => {
-  const environment = inject("twin");
-  const target = twinTarget(environment);
-  const agent = targetAgent(target);
-  const api = new Api(target, agent);
-  const unit = readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit);
+  const unit = instanceServiceUnit();
   const sessions: StompSession[] = [];
-  const stomp = (token: string, options?: ConstructorParameters<typeof StompSession>[2]) => {
+  const stomp = (target: Target, token: string, options?: ConstructorParameters<typeof StompSession>[2]) => {
     const session = new StompSession(target, token, options);
     sessions.push(session);
     return session;
@@ -33,14 +21,18 @@ describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.
   afterEach(async () => {
     await Promise.all(sessions.splice(0).map((session) => session.close()));
   });
-  afterAll(() => agent.close());
 
-  apiReadOnlyChecks(() => target);
+  // The shared checks take a Target, not fixtures (smoke mode runs them against a deployment): the
+  // twin's comes from the global setup directly, when the checks' beforeAll asks for it.
+  apiReadOnlyChecks(() => twinTarget(inject("twin")));
 
-  it("delivers MISSION_CREATED on the workspace topic within 2 s, with the contract's shape", async () => {
+  test("delivers MISSION_CREATED on the workspace topic within 2 s, with the contract's shape", async ({
+    api,
+    target,
+  }) => {
     const user = await api.register();
     const workspace = await api.firstWorkspace(user);
-    const session = stomp(user.accessToken);
+    const session = stomp(target, user.accessToken);
     await session.connect();
     session.subscribe(`/topic/workspaces/${workspace.id}`);
     session.subscribe(`/topic/timeline/${workspace.id}`);
@@ -64,11 +56,11 @@ describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.
     );
   });
 
-  it("delivers a status change on both the workspace and the mission topic", async () => {
+  test("delivers a status change on both the workspace and the mission topic", async ({ api, target }) => {
     const user = await api.register();
     const workspace = await api.firstWorkspace(user);
     const mission = await api.createMission(user, workspace.id);
-    const session = stomp(user.accessToken);
+    const session = stomp(target, user.accessToken);
     await session.connect();
     session.subscribe(`/topic/workspaces/${workspace.id}`);
     session.subscribe(`/topic/missions/${mission.id}`);
@@ -88,11 +80,11 @@ describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.
     }
   });
 
-  it("does not let another user listen to a workspace's topic", async () => {
+  test("does not let another user listen to a workspace's topic", async ({ api, target }) => {
     const owner = await api.register("Owner");
     const stranger = await api.register("Stranger");
     const workspace = await api.firstWorkspace(owner);
-    const session = stomp(stranger.accessToken);
+    const session = stomp(target, stranger.accessToken);
     await session.connect();
     session.subscribe(`/topic/workspaces/${workspace.id}`);
     const mission = await api.createMission(owner, workspace.id);
@@ -102,13 +94,13 @@ describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.
     ).rejects.toThrow(/timed out/);
   });
 
-  it(
+  test(
     "keeps an idle connection open past the proxy's read timeout, with heartbeats",
-    async () => {
+    async ({ api, target }) => {
       const idleSeconds = proxyReadTimeoutSeconds() + 5;
       const user = await api.register();
       const workspace = await api.firstWorkspace(user);
-      const session = stomp(user.accessToken);
+      const session = stomp(target, user.accessToken);
       await session.connect();
       session.subscribe(`/topic/workspaces/${workspace.id}`);
       // Idle on purpose: nothing but heartbeats crosses the proxy for longer than its read timeout.
@@ -125,14 +117,18 @@ describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.
     (proxyReadTimeoutSeconds() + 30) * 1_000,
   );
 
-  it("reconnects after the app restarts (the unit's Restart=always) and receives events again", async () => {
+  test("reconnects after the app restarts (the unit's Restart=always) and receives events again", async ({
+    twin,
+    api,
+    target,
+  }) => {
     const user = await api.register();
     const workspace = await api.firstWorkspace(user);
-    const session = stomp(user.accessToken, { reconnectDelayMs: 1_000 });
+    const session = stomp(target, user.accessToken, { reconnectDelayMs: 1_000 });
     await session.connect();
     session.subscribe(`/topic/workspaces/${workspace.id}`);
     // The JVM dies (SIGKILL, as a crash); the supervisor restarts it after RestartSec, as systemd would.
-    await killAppProcess(environment, unit.execStart[0] ?? "/usr/bin/java");
+    await killAppProcess(twin, unit.execStart[0] ?? "/usr/bin/java");
     await session.until("the connection to drop", () => (session.closes > 0 ? true : undefined), 15_000);
     await session.until("the client to reconnect", () => (session.connects > 1 ? true : undefined), 60_000);
     const mission = await api.createMission(user, workspace.id);

@@ -14,7 +14,7 @@ import { enforceSecurityGroups } from "./firewall.ts";
 import { containerNameOf, labelsOf, LABEL_OWNER, networkNameOf, ownerOf } from "./identity.ts";
 import type { NameMap } from "./names.ts";
 import { describeCriticalPath } from "./start-graph.ts";
-import { twinHttpsGet } from "./twin-client.ts";
+import { twinHttpsGet } from "../client/twin-client.ts";
 import { EnvironmentError } from "./twin-setup.ts";
 
 declare module "../components/component.ts" {

@@ -14,7 +14,7 @@ import {
   readEnvironment,
   stopEnvironment,
 } from "./environment.ts";
-import { twinHttpsGet } from "./twin-client.ts";
+import { twinHttpsGet } from "../client/twin-client.ts";
 
 /**
  * docker-compose.yml, generated for this run's own environment name (so a developer's compose twin is

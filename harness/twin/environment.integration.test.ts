@@ -21,7 +21,7 @@ import {
   stopEnvironment,
   type Environment,
 } from "./environment.ts";
-import { twinAgent, twinHttpsGet } from "./twin-client.ts";
+import { twinAgent, twinHttpsGet } from "../client/twin-client.ts";
 
 const suffix = inject("runOwner").replace(/^test-/, "");
 /** Two names that hash to the same entry points, so the second must be moved to free ones. */

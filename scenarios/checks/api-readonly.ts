@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import WebSocket from "ws";
-import { StompSession } from "../support/stomp.ts";
-import { connectOptions, send, targetAgent, type Target } from "../support/target.ts";
+import { StompSession } from "../../harness/client/stomp-session.ts";
+import { connectOptions, targetAgent, type Target } from "../../harness/client/target.ts";
+import { send } from "../../harness/client/send.ts";
 
 /**
  * The API's and the WebSocket's checks that change nothing: health, the 401 and 404 envelopes, CORS for

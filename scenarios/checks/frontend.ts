@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { send, targetAgent, type Target } from "../support/target.ts";
+import { targetAgent, type Target } from "../../harness/client/target.ts";
+import { send } from "../../harness/client/send.ts";
 
 /**
  * The frontend flow's read-only checks, for the twin and for a real deployment alike: index.html on

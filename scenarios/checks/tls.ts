@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect, type PeerCertificate } from "node:tls";
 import { describe, expect, it } from "vitest";
-import type { Target } from "../support/target.ts";
+import type { Target } from "../../harness/client/target.ts";
 
 type TlsVersion = "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3";
 

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { REPO_ROOT } from "../../harness/config.ts";
-import type { Target } from "../support/target.ts";
+import type { Target } from "../../harness/client/target.ts";
 import type { SmokeSettings } from "./target.ts";
 
 const USAGE = `usage: npm run smoke -- --target <site URL>,<API URL> [--resolve <host>=<address> ...] [--ca <file>] [--write]

@@ -1,4 +1,4 @@
-import type { Target } from "../support/target.ts";
+import type { Target } from "../../harness/client/target.ts";
 
 /** What `npm run smoke` hands its tests: the target, and whether (and as whom) they may write. */
 export interface SmokeSettings {

@@ -1,22 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
-import { Api, type Session } from "../support/api.ts";
-import { StompSession } from "../support/stomp.ts";
-import { targetAgent } from "../support/target.ts";
+import { describe, expect } from "vitest";
+import type { Session } from "../../harness/client/api.ts";
+import { StompSession } from "../../harness/client/stomp-session.ts";
 import { smokeSettings } from "./target.ts";
-
-const { target } = smokeSettings();
+import { test } from "./smoke-test.ts";
 
 /**
  * Writes, only with --write and a test account (SMOKE_EMAIL, SMOKE_PASSWORD): log in, create a mission
  * in the account's first workspace, see MISSION_CREATED over the WebSocket, delete it again.
  */
-describe(`smoke (writes, as the test account): ${target.urls.api}`, () => {
-  const agent = targetAgent(target);
-  const api = new Api(target, agent);
-  afterAll(() => agent.close());
-
-  it("logs in, creates a mission, receives MISSION_CREATED over STOMP, deletes it", async () => {
+describe(`smoke (writes, as the test account): ${smokeSettings().target.urls.api}`, () => {
+  test("logs in, creates a mission, receives MISSION_CREATED over STOMP, deletes it", async ({
+    api,
+    target,
+  }) => {
     const email = process.env.SMOKE_EMAIL ?? "";
     const password = process.env.SMOKE_PASSWORD ?? "";
     const login = await api.call<Omit<Session, "email" | "password">>("POST", "/auth/login", {

@@ -2,6 +2,7 @@ import { Client, type IMessage, type IStompSocket } from "@stomp/stompjs";
 import WebSocket from "ws";
 import { connectOptions, type Target } from "./target.ts";
 
+/** One event the server published on a topic, with the time it arrived here. */
 export interface StompEvent {
   readonly topic: string;
   readonly eventId: string;
@@ -124,6 +125,7 @@ export class StompSession {
     });
   }
 
+  /** Listens to `topic` now (when connected) and again after every reconnect. */
   subscribe(topic: string): void {
     this.topics.add(topic);
     if (this.client.connected) this.listen(topic);
@@ -142,6 +144,7 @@ export class StompSession {
     return this.client.connected;
   }
 
+  /** Disconnects and stops reconnecting. */
   close(): Promise<void> {
     return this.client.deactivate();
   }

@@ -1,8 +1,9 @@
-import { loadConfig } from "../../harness/config.ts";
-import { ImageResolver } from "../../harness/images/image-resolver.ts";
-import { LABEL_OWNER } from "../../harness/support/cleanup.ts";
-import { run } from "../../harness/support/run.ts";
+import { loadConfig } from "../config.ts";
+import { ImageResolver } from "../images/image-resolver.ts";
+import { LABEL_OWNER } from "../support/cleanup.ts";
+import { run } from "../support/run.ts";
 
+/** What a TCP connection attempt met: a listener, a refusal, silence, no such name, or no route. */
 export type ProbeResult = "open" | "refused" | "timeout" | "unresolved" | "unreachable";
 
 const PROBE = `

@@ -1,29 +1,11 @@
-import { loadConfig } from "../../harness/config.ts";
-import { ImageResolver } from "../../harness/images/image-resolver.ts";
-import { LABEL_OWNER } from "../../harness/support/cleanup.ts";
-import { run } from "../../harness/support/run.ts";
-import { inNamespace } from "../../harness/twin/firewall.ts";
-import type { Environment } from "../../harness/twin/environment.ts";
-import { query } from "./database.ts";
-
-/** Runs a shell script with NET_ADMIN in a twin container's network namespace (iptables, ip). */
-export async function inNetworkNamespaceOf(environment: Environment, containerId: string, script: string) {
-  const image = await new ImageResolver(loadConfig()).resolve("netkit");
-  return inNamespace(image.reference, environment.owner, containerId, script);
-}
-
-/** The IP address of a twin container on one of its networks. */
-export async function addressOn(containerId: string, network: string): Promise<string> {
-  const result = await run("docker", [
-    "inspect",
-    "--format",
-    `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`,
-    containerId,
-  ]);
-  const address = result.stdout.trim();
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(address)) throw new Error(`${containerId} has no address on ${network}`);
-  return address;
-}
+import { loadConfig } from "../config.ts";
+import { ImageResolver } from "../images/image-resolver.ts";
+import { LABEL_OWNER } from "../support/cleanup.ts";
+import { run } from "../support/run.ts";
+import type { Environment } from "../twin/environment.ts";
+import { addressOn } from "./address-on.ts";
+import { inNetworkNamespaceOf } from "./in-network-namespace-of.ts";
+import { psql } from "./psql.ts";
 
 /** A TCP proxy that forwards to host:port, holding every chunk `delay` ms in each direction (order kept). */
 const DELAY_PROXY = `
@@ -73,7 +55,7 @@ export async function delayAppToDatabase(environment: Environment, ms: number): 
   const pass = `TWIN-SG -p tcp -s ${proxy}/32 --dport 5432 -j ACCEPT`;
   await inNetworkNamespaceOf(environment, environment.containers.database, `iptables -I ${pass}`);
   const endSessions = () =>
-    query(
+    psql(
       environment,
       `select count(pg_terminate_backend(pid)) from pg_stat_activity where usename = current_user and pid <> pg_backend_pid()`,
     );
@@ -85,21 +67,4 @@ export async function delayAppToDatabase(environment: Environment, ms: number): 
     await inNetworkNamespaceOf(environment, environment.containers.database, `iptables -D ${pass}`);
     await endSessions();
   };
-}
-
-/**
- * Kills the app's process with SIGKILL (a crash), leaving its container and the supervisor running:
- * like systemd with the unit's Restart=always, the supervisor starts it again after RestartSec.
- */
-export async function killAppProcess(environment: Environment, executable: string): Promise<void> {
-  const killed = await run("docker", [
-    "exec",
-    environment.containers.app,
-    "sh",
-    "-c",
-    // Processes whose command line starts with the unit's executable; not this shell, not the supervisor.
-    'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < "$p/cmdline" 2>/dev/null)" in "$0 "*) kill -KILL "${p#/proc/}";; esac; done',
-    executable,
-  ]);
-  if (killed.code !== 0) throw new Error(`cannot kill the app's process: ${killed.stderr.trim()}`);
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Dispatcher } from "undici";
-import { send, type Answer, type Target } from "./target.ts";
+import { send, type Answer } from "./send.ts";
+import type { Target } from "./target.ts";
 
+/** The body every API answer has: `data` on success, `error` otherwise. */
 export interface Envelope<T = Record<string, unknown>> {
   success: boolean;
   data: T;
@@ -9,6 +11,7 @@ export interface Envelope<T = Record<string, unknown>> {
   timestamp: string;
 }
 
+/** A registered (or logged-in) user: the credentials and the tokens the API gave for them. */
 export interface Session {
   readonly email: string;
   readonly password: string;
@@ -24,6 +27,7 @@ export class Api {
     private readonly dispatcher: Dispatcher,
   ) {}
 
+  /** One call to `path` under the API's base URL, with the Bearer token when one is given. */
   call<T = Record<string, unknown>>(
     method: string,
     path: string,
@@ -75,6 +79,7 @@ export class Api {
     }
   }
 
+  /** A new HIGH-priority mission in the workspace; fails unless the API answers 201. */
   async createMission(
     session: Session,
     workspaceId: string,
