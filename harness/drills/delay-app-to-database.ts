@@ -6,6 +6,7 @@ import type { Environment } from "../twin/environment.ts";
 import { addressOn } from "./address-on.ts";
 import { inNetworkNamespaceOf } from "./in-network-namespace-of.ts";
 import { psql } from "./psql.ts";
+import { containerNameOf } from "../twin/identity.ts";
 
 /** A TCP proxy that forwards to host:port, holding every chunk `delay` ms in each direction (order kept). */
 const DELAY_PROXY = `
@@ -29,7 +30,7 @@ net.createServer((client) => {
 export async function delayAppToDatabase(environment: Environment, ms: number): Promise<() => Promise<void>> {
   const database = await addressOn(environment.containers.database, environment.networks.private);
   const image = await new ImageResolver(loadConfig()).resolve("edge");
-  const name = `tc-${environment.name}-latency`;
+  const name = containerNameOf(environment.name, "latency");
   const started = await run("docker", [
     "run",
     "-d",

@@ -1,6 +1,7 @@
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import { run } from "../support/run.ts";
 import type { Environment } from "../twin/environment.ts";
+import { networkNameOf } from "../twin/identity.ts";
 
 /**
  * A network standing in for the operator's own address range: a vantage point on it probes from the
@@ -8,7 +9,7 @@ import type { Environment } from "../twin/environment.ts";
  * environment's owner, so env:down removes it too.
  */
 export function operatorNetworkOf(environment: Environment): string {
-  return `tc-${environment.name}-operator`;
+  return networkNameOf(environment.name, "operator");
 }
 
 /** Creates the operator network on `subnet`; the caller judges the result (it is what the test checks). */

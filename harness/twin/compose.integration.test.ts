@@ -15,6 +15,7 @@ import {
   stopEnvironment,
 } from "./environment.ts";
 import { twinHttpsGet } from "../client/twin-client.ts";
+import { containerNameOf } from "./identity.ts";
 
 /**
  * docker-compose.yml, generated for this run's own environment name (so a developer's compose twin is
@@ -47,7 +48,12 @@ describe("the docker-compose twin", () => {
     const states = await containerStates(name);
     for (const component of COMPONENT_NAMES) expect(states[component]).toBe("running");
     expect(states.setup).toBe("exited");
-    const setup = await run("docker", ["inspect", "--format", "{{.State.ExitCode}}", `tc-${name}-setup`]);
+    const setup = await run("docker", [
+      "inspect",
+      "--format",
+      "{{.State.ExitCode}}",
+      containerNameOf(name, "setup"),
+    ]);
     expect(setup.stdout.trim()).toBe("0");
   });
 

@@ -6,9 +6,9 @@ import { loadConfig } from "../config.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
 import { EdgeContainer } from "../edge/edge-container.ts";
 import { ImageResolver } from "../images/image-resolver.ts";
-import { LABEL_OWNER } from "../support/cleanup.ts";
 import { assertEntryPointsFree } from "./entry-points.ts";
-import { LABEL_COMPONENT, type Environment } from "./environment.ts";
+import type { Environment } from "./environment.ts";
+import { containerNameOf, labelsOf } from "./identity.ts";
 
 export interface EdgeVariant {
   readonly container: StartedTestContainer;
@@ -58,8 +58,8 @@ export async function startEdgeVariant(
     workDir: environment.dir,
     configName: `edge-config.${name}.json`,
   })
-    .withLabels({ [LABEL_OWNER]: environment.owner, [LABEL_COMPONENT]: `edge-${name}` })
-    .withName(`tc-${environment.name}-edge-${name}`)
+    .withLabels(labelsOf(environment.name, `edge-${name}`))
+    .withName(containerNameOf(environment.name, `edge-${name}`))
     .start();
   const hosts = Object.fromEntries(
     Object.entries(environment.hosts).map(([host, to]) => [
