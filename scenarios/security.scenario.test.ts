@@ -11,6 +11,7 @@ import { runRepoScript } from "../harness/drills/run-repo-script.ts";
 import { secretValue } from "../harness/drills/secret-value.ts";
 import { tlsChecks, tlsNames } from "./checks/tls.ts";
 import { test } from "./support/scenario-test.ts";
+import { BACKEND_OUTPUTS, STACK_NAMES } from "../infra/lib/stack-outputs.ts";
 
 /** The seed's security design, checked against the running twin. */
 describe("security design", () => {
@@ -82,7 +83,7 @@ describe("security design", () => {
       string,
       Record<string, string>
     >;
-    const jwtArn = Object.values(outputs).find((stack) => stack.JwtSecretArn)?.JwtSecretArn ?? "";
+    const jwtArn = outputs[STACK_NAMES.backend]?.[BACKEND_OUTPUTS.jwtSecretArn] ?? "";
     const jwt = await value(jwtArn);
     expect(database.password.length).toBeGreaterThan(8);
     expect(jwt.length).toBeGreaterThanOrEqual(32);

@@ -20,6 +20,14 @@ import { readStacks, type Template } from "./cloud-assembly.ts";
 import { emulatorClients } from "./emulator-clients.ts";
 import { deployToEmulator, type EmulatorDeployment } from "./emulator-deploy.ts";
 import { TWIN_HOSTS } from "./stand-ins.ts";
+import {
+  BACKEND_OUTPUTS,
+  FRONTEND_OUTPUTS,
+  STACK_NAMES,
+  type BackendOutput,
+  type DeployedOutputs,
+  type FrontendOutput,
+} from "../../infra/lib/stack-outputs.ts";
 
 const OPERATOR = "198.51.100.10/32";
 const workDir = mkdtempSync(join(tmpdir(), "emulator-deploy-"));
@@ -69,8 +77,9 @@ describe("phase 1 deployed to LocalStack through the CDK toolchain", () => {
   let emulator: StartedLocalStackContainer | undefined;
   let deployment: EmulatorDeployment;
   let endpoint: string;
-  const backend = () => deployment.outputs.ThreadcastBackend ?? {};
-  const frontend = () => deployment.outputs.ThreadcastFrontend ?? {};
+  const backend = (): DeployedOutputs<BackendOutput> => deployment.outputs[STACK_NAMES.backend] ?? {};
+  const frontend = (): DeployedOutputs<FrontendOutput> => deployment.outputs[STACK_NAMES.frontend] ?? {};
+  const B = BACKEND_OUTPUTS;
 
   beforeAll(async () => {
     emulator = await new EmulatorContainer(inject("images").localstack as string, inject("runOwner")).start();
@@ -90,10 +99,10 @@ describe("phase 1 deployed to LocalStack through the CDK toolchain", () => {
 
   it("creates threadcast-vpc with its four subnets, each with the seed's CIDR and AZ", async () => {
     const { ec2 } = emulatorClients(endpoint, "ap-northeast-2");
-    const vpcs = await ec2.send(new DescribeVpcsCommand({ VpcIds: [backend().VpcId!] }));
+    const vpcs = await ec2.send(new DescribeVpcsCommand({ VpcIds: [backend()[B.vpcId]!] }));
     expect(vpcs.Vpcs?.[0]).toMatchObject({ CidrBlock: "10.0.0.0/16" });
     const subnets = await ec2.send(
-      new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [backend().VpcId!] }] }),
+      new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [backend()[B.vpcId]!] }] }),
     );
     expect(subnets.Subnets?.map((subnet) => `${subnet.CidrBlock} ${subnet.AvailabilityZone}`).sort()).toEqual(
       [
@@ -107,8 +116,8 @@ describe("phase 1 deployed to LocalStack through the CDK toolchain", () => {
 
   it("gives both security groups exactly the template's ingress rules, the group-to-group rule included", async () => {
     const { ec2 } = emulatorClients(endpoint, "ap-northeast-2");
-    const apiGroup = backend().ApiSecurityGroupId!;
-    const databaseGroup = backend().DatabaseSecurityGroupId!;
+    const apiGroup = backend()[B.apiSecurityGroupId]!;
+    const databaseGroup = backend()[B.databaseSecurityGroupId]!;
     const described = await ec2.send(
       new DescribeSecurityGroupsCommand({ GroupIds: [apiGroup, databaseGroup] }),
     );
@@ -142,7 +151,7 @@ describe("phase 1 deployed to LocalStack through the CDK toolchain", () => {
 
   it("creates the web bucket with versioning and every public access blocked", async () => {
     const { s3 } = emulatorClients(endpoint, "us-east-1");
-    const bucket = frontend().WebBucketName!;
+    const bucket = frontend()[FRONTEND_OUTPUTS.webBucketName]!;
     expect(await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).toMatchObject({
       Status: "Enabled",
     });
@@ -157,8 +166,10 @@ describe("phase 1 deployed to LocalStack through the CDK toolchain", () => {
 
   it("associates the Elastic IP with the API instance", async () => {
     const { ec2 } = emulatorClients(endpoint, "ap-northeast-2");
-    const addresses = await ec2.send(new DescribeAddressesCommand({ PublicIps: [backend().ApiPublicIp!] }));
-    expect(addresses.Addresses?.[0]).toMatchObject({ InstanceId: backend().ApiInstanceId, Domain: "vpc" });
+    const addresses = await ec2.send(
+      new DescribeAddressesCommand({ PublicIps: [backend()[B.apiPublicIp]!] }),
+    );
+    expect(addresses.Addresses?.[0]).toMatchObject({ InstanceId: backend()[B.apiInstanceId], Domain: "vpc" });
   });
 
   it("writes the three records into the existing threadcast.io zone", async () => {
@@ -168,7 +179,7 @@ describe("phase 1 deployed to LocalStack through the CDK toolchain", () => {
     );
     const byName = (name: string, type: string) =>
       records.ResourceRecordSets?.find((record) => record.Name === name && record.Type === type);
-    expect(byName("api.threadcast.io.", "A")?.ResourceRecords).toEqual([{ Value: backend().ApiPublicIp }]);
+    expect(byName("api.threadcast.io.", "A")?.ResourceRecords).toEqual([{ Value: backend()[B.apiPublicIp] }]);
     expect(byName("threadcast.io.", "A")?.AliasTarget).toMatchObject({
       DNSName: expect.stringContaining(TWIN_HOSTS.edge),
     });
@@ -177,7 +188,9 @@ describe("phase 1 deployed to LocalStack through the CDK toolchain", () => {
 
   it("generates the database's master secret for user threadcast, completed with the stand-in's address", async () => {
     const { secrets } = emulatorClients(endpoint, "ap-northeast-2");
-    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: backend().DatabaseSecretArn! }));
+    const secret = await secrets.send(
+      new GetSecretValueCommand({ SecretId: backend()[B.databaseSecretArn]! }),
+    );
     const value = JSON.parse(secret.SecretString ?? "{}") as Record<string, unknown>;
     expect(value).toMatchObject({
       username: "threadcast",

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { BACKEND_OUTPUTS, FRONTEND_OUTPUTS } from "../../infra/lib/stack-outputs.ts";
 import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
 import { LOCALSTACK_PORT } from "../containers/emulator-container.ts";
 import type { EntryPoints } from "./entry-points.ts";
@@ -21,8 +22,8 @@ export async function mapTwinNames(
     twin.frontendClients.route53,
     twin.deployment.hostedZoneId,
     {
-      distributionDomain: twin.frontend.outputs.DistributionDomainName ?? TWIN_HOSTS.edge,
-      elasticIp: twin.backend.outputs.ApiPublicIp ?? "",
+      distributionDomain: twin.frontend.outputs[FRONTEND_OUTPUTS.distributionDomainName] ?? TWIN_HOSTS.edge,
+      elasticIp: twin.backend.outputs[BACKEND_OUTPUTS.apiPublicIp] ?? "",
     },
     entries,
     [...twin.siteNames, twin.apiName],

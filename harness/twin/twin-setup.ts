@@ -1,6 +1,14 @@
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { join } from "node:path";
-import { readStacks, type StackArtifact } from "../cdk/cloud-assembly.ts";
+import {
+  BACKEND_OUTPUTS,
+  FRONTEND_OUTPUTS,
+  type BackendOutput,
+  type FrontendOutput,
+  STACK_NAMES,
+} from "../../infra/lib/stack-outputs.ts";
+import { readStacks } from "../cdk/cloud-assembly.ts";
+import { deployedStack, requiredOutput, type DeployedStack } from "../cdk/deployed-stack.ts";
 import { deployToEmulator, type EmulatorDeployment } from "../cdk/emulator-deploy.ts";
 import type { EmulatorClients } from "../cdk/emulator-clients.ts";
 import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
@@ -12,10 +20,9 @@ import { deriveTopology, type Topology } from "./topology.ts";
 
 export class EnvironmentError extends HarnessError {}
 
-interface DeployedStack {
-  readonly stack: StackArtifact;
-  readonly outputs: Readonly<Record<string, string>>;
-}
+type Backend = DeployedStack<BackendOutput>;
+type Frontend = DeployedStack<FrontendOutput>;
+const OUT = BACKEND_OUTPUTS;
 
 /** Where the twin's database is and where its password lives (the deployed secret), never the password. */
 export interface DatabaseDescription {
@@ -31,8 +38,8 @@ export interface DatabaseDescription {
 /** What the stacks produced in the emulator, and what the stand-ins are configured from. */
 export interface DeployedTwin {
   readonly deployment: EmulatorDeployment;
-  readonly backend: DeployedStack;
-  readonly frontend: DeployedStack;
+  readonly backend: Backend;
+  readonly frontend: Frontend;
   readonly topology: Topology;
   readonly siteNames: readonly string[];
   readonly apiName: string;
@@ -50,23 +57,6 @@ export interface DeployedTwin {
   };
 }
 
-function stackWith(
-  stacks: readonly StackArtifact[],
-  outputs: Readonly<Record<string, Readonly<Record<string, string>>>>,
-  output: string,
-): DeployedStack {
-  const stack = stacks.find((candidate) => outputs[candidate.stackName]?.[output] !== undefined);
-  if (!stack) throw new EnvironmentError(`no deployed stack has the output ${output}`);
-  return { stack, outputs: outputs[stack.stackName] ?? {} };
-}
-
-function output(stack: DeployedStack, name: string): string {
-  const value = stack.outputs[name];
-  if (value === undefined || value === "")
-    throw new EnvironmentError(`the stack ${stack.stack.stackName} has no output ${name}`);
-  return value;
-}
-
 /**
  * Deploys the stacks to the emulator at `endpoint` and reads back what the stand-ins need: the topology
  * from the synthesized templates, the names from the outputs, and the database's and the app's secrets
@@ -81,27 +71,20 @@ export async function deployTwin(options: {
 }): Promise<DeployedTwin> {
   const deployment = await deployToEmulator({ ...options, phase: 1 });
   const stacks = readStacks(join(options.workDir, "cdk.out"));
-  const backend = stackWith(stacks, deployment.outputs, "DatabaseSecretArn");
-  const frontend = stackWith(stacks, deployment.outputs, "WebBucketName");
+  const backend = deployedStack<BackendOutput>(stacks, deployment.outputs, STACK_NAMES.backend);
+  const frontend = deployedStack<FrontendOutput>(stacks, deployment.outputs, STACK_NAMES.frontend);
   const topology = deriveTopology(backend.stack.template, frontend.stack.template);
   const backendClients = deployment.clients(backend.stack.region);
-  const frontendClients = deployment.clients(frontend.stack.region);
-  const secret = async (arn: string) => {
-    const value = await backendClients.secrets.send(new GetSecretValueCommand({ SecretId: arn }));
-    if (!value.SecretString) throw new EnvironmentError(`the secret ${arn} in the emulator has no value`);
-    return value.SecretString;
+  const secrets = await readSecrets(backend, backendClients);
+  const databaseName = backend.outputs[OUT.databaseName] ?? topology.database.databaseName;
+  const database = {
+    name: databaseName,
+    user: secrets.database.username,
+    password: secrets.database.password,
   };
-  const databaseSecret = JSON.parse(await secret(output(backend, "DatabaseSecretArn"))) as {
-    username?: string;
-    password?: string;
-  };
-  if (!databaseSecret.username || !databaseSecret.password)
-    throw new EnvironmentError("the database secret in the emulator has no username or password");
-  const jwtSecret = await secret(output(backend, "JwtSecretArn"));
-  const databaseName = backend.outputs.DatabaseName ?? topology.database.databaseName;
-  const siteNames = output(frontend, "SiteDomainNames").split(",");
-  const apiName = output(backend, "ApiDomainName");
-  const databaseHost = backend.outputs.DatabaseEndpoint ?? TWIN_HOSTS.database;
+  const siteNames = requiredOutput(frontend, FRONTEND_OUTPUTS.siteDomainNames).split(",");
+  const apiName = requiredOutput(backend, OUT.apiDomainName);
+  const databaseHost = backend.outputs[OUT.databaseEndpoint] ?? TWIN_HOSTS.database;
   return {
     deployment,
     backend,
@@ -109,38 +92,68 @@ export async function deployTwin(options: {
     topology,
     siteNames,
     apiName,
-    bucket: output(frontend, "WebBucketName"),
-    database: { name: databaseName, user: databaseSecret.username, password: databaseSecret.password },
+    bucket: requiredOutput(frontend, FRONTEND_OUTPUTS.webBucketName),
+    database,
     appEnvironment: {
       DB_HOST: databaseHost,
       DB_PORT: "5432",
-      DB_NAME: databaseName,
-      DB_USERNAME: databaseSecret.username,
-      DB_PASSWORD: databaseSecret.password,
-      JWT_SECRET: jwtSecret,
+      DB_NAME: database.name,
+      DB_USERNAME: database.user,
+      DB_PASSWORD: database.password,
+      JWT_SECRET: secrets.jwt,
     },
     backendClients,
-    frontendClients,
-    described: {
-      urls: {
-        site: `https://${siteNames[0]}/`,
-        www: `https://${siteNames[1] ?? siteNames[0]}/`,
-        api: `https://${apiName}/api`,
-        ws: `wss://${apiName}/ws`,
-      },
-      database: {
-        host: databaseHost,
-        port: 5432,
-        name: databaseName,
-        user: databaseSecret.username,
-        secretArn: output(backend, "DatabaseSecretArn"),
-        secretRegion: backend.stack.region,
-      },
-      securityGroups: {
-        api: output(backend, "ApiSecurityGroupId"),
-        database: output(backend, "DatabaseSecurityGroupId"),
-        region: backend.stack.region,
-      },
+    frontendClients: deployment.clients(frontend.stack.region),
+    described: describe(backend, siteNames, apiName, { host: databaseHost, ...database }),
+  };
+}
+
+/** The database's and the app's secrets from the emulator's Secrets Manager, as the user data reads them. */
+async function readSecrets(
+  backend: Backend,
+  clients: EmulatorClients,
+): Promise<{ database: { username: string; password: string }; jwt: string }> {
+  const secret = async (arn: string) => {
+    const value = await clients.secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+    if (!value.SecretString) throw new EnvironmentError(`the secret ${arn} in the emulator has no value`);
+    return value.SecretString;
+  };
+  const database = JSON.parse(await secret(requiredOutput(backend, OUT.databaseSecretArn))) as {
+    username?: string;
+    password?: string;
+  };
+  if (!database.username || !database.password)
+    throw new EnvironmentError("the database secret in the emulator has no username or password");
+  const jwt = await secret(requiredOutput(backend, OUT.jwtSecretArn));
+  return { database: { username: database.username, password: database.password }, jwt };
+}
+
+/** What an Environment says about the deployment: URLs, where the database is, the security groups. */
+function describe(
+  backend: Backend,
+  siteNames: readonly string[],
+  apiName: string,
+  database: { readonly host: string; readonly name: string; readonly user: string },
+): DeployedTwin["described"] {
+  return {
+    urls: {
+      site: `https://${siteNames[0]}/`,
+      www: `https://${siteNames[1] ?? siteNames[0]}/`,
+      api: `https://${apiName}/api`,
+      ws: `wss://${apiName}/ws`,
+    },
+    database: {
+      host: database.host,
+      port: 5432,
+      name: database.name,
+      user: database.user,
+      secretArn: requiredOutput(backend, OUT.databaseSecretArn),
+      secretRegion: backend.stack.region,
+    },
+    securityGroups: {
+      api: requiredOutput(backend, OUT.apiSecurityGroupId),
+      database: requiredOutput(backend, OUT.databaseSecurityGroupId),
+      region: backend.stack.region,
     },
   };
 }
@@ -149,8 +162,8 @@ export async function deployTwin(options: {
 export async function edgeSettings(twin: DeployedTwin): Promise<Omit<EdgeConfig, "tls" | "ports">> {
   const edge = twin.topology.edge;
   return {
-    distributionId: output(twin.frontend, "DistributionId"),
-    domainName: twin.frontend.outputs.DistributionDomainName ?? TWIN_HOSTS.edge,
+    distributionId: requiredOutput(twin.frontend, FRONTEND_OUTPUTS.distributionId),
+    domainName: twin.frontend.outputs[FRONTEND_OUTPUTS.distributionDomainName] ?? TWIN_HOSTS.edge,
     aliases: edge.aliases,
     defaultRootObject: edge.defaultRootObject,
     viewerProtocolPolicy: edge.viewerProtocolPolicy,

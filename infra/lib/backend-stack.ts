@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -18,6 +18,8 @@ import { Database } from "./constructs/database.ts";
 import { Network } from "./constructs/network.ts";
 import { acceptFinding, NO_ROTATION_YET } from "./nag.ts";
 import { SEED, type Phase } from "./settings.ts";
+import { declareOutput } from "./declare-output.ts";
+import { BACKEND_OUTPUTS } from "./stack-outputs.ts";
 
 export interface BackendStackProps extends StackProps {
   readonly phase: Phase;
@@ -85,8 +87,8 @@ export class BackendStack extends Stack {
         ttl: Duration.minutes(5),
       });
       this.instanceAlarms(api.instance.instanceId, alarmTopic);
-      new CfnOutput(this, "ApiInstanceId", { value: api.instance.instanceId });
-      new CfnOutput(this, "ApiPublicIp", { value: api.elasticIp.ref });
+      declareOutput(this, BACKEND_OUTPUTS.apiInstanceId, api.instance.instanceId);
+      declareOutput(this, BACKEND_OUTPUTS.apiPublicIp, api.elasticIp.ref);
     } else {
       const balancer = new ApiLoadBalancer(this, "Api", { vpc: network.vpc, zone, apiDomain });
       network.apiSecurityGroup.addIngressRule(
@@ -118,7 +120,7 @@ export class BackendStack extends Stack {
         recordName: "api",
         target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(balancer.loadBalancer)),
       });
-      new CfnOutput(this, "ApiLoadBalancerDnsName", { value: balancer.loadBalancer.loadBalancerDnsName });
+      declareOutput(this, BACKEND_OUTPUTS.apiLoadBalancerDnsName, balancer.loadBalancer.loadBalancerDnsName);
     }
 
     alarm(this, "DatabaseFreeStorageAlarm", alarmTopic, {
@@ -136,18 +138,22 @@ export class BackendStack extends Stack {
       description: "The database's CPU is above 80% for 15 minutes",
     });
 
-    new CfnOutput(this, "Phase", { value: String(props.phase) });
-    new CfnOutput(this, "VpcId", { value: network.vpc.vpcId });
-    new CfnOutput(this, "ApiSecurityGroupId", { value: network.apiSecurityGroup.securityGroupId });
-    new CfnOutput(this, "DatabaseSecurityGroupId", { value: network.databaseSecurityGroup.securityGroupId });
-    new CfnOutput(this, "DatabaseEndpoint", { value: databaseHost });
-    new CfnOutput(this, "DatabaseName", { value: SEED.databaseName });
-    new CfnOutput(this, "DatabaseUser", { value: SEED.databaseUser });
-    new CfnOutput(this, "DatabaseSecretArn", { value: databaseSecret.secretArn });
-    new CfnOutput(this, "JwtSecretArn", { value: jwtSecret.secretArn });
-    new CfnOutput(this, "ApiLogGroupName", { value: logGroup.logGroupName });
-    new CfnOutput(this, "ApiDomainName", { value: apiDomain });
-    new CfnOutput(this, "AlarmTopicArn", { value: alarmTopic.topicArn });
+    declareOutput(this, BACKEND_OUTPUTS.phase, String(props.phase));
+    declareOutput(this, BACKEND_OUTPUTS.vpcId, network.vpc.vpcId);
+    declareOutput(this, BACKEND_OUTPUTS.apiSecurityGroupId, network.apiSecurityGroup.securityGroupId);
+    declareOutput(
+      this,
+      BACKEND_OUTPUTS.databaseSecurityGroupId,
+      network.databaseSecurityGroup.securityGroupId,
+    );
+    declareOutput(this, BACKEND_OUTPUTS.databaseEndpoint, databaseHost);
+    declareOutput(this, BACKEND_OUTPUTS.databaseName, SEED.databaseName);
+    declareOutput(this, BACKEND_OUTPUTS.databaseUser, SEED.databaseUser);
+    declareOutput(this, BACKEND_OUTPUTS.databaseSecretArn, databaseSecret.secretArn);
+    declareOutput(this, BACKEND_OUTPUTS.jwtSecretArn, jwtSecret.secretArn);
+    declareOutput(this, BACKEND_OUTPUTS.apiLogGroupName, logGroup.logGroupName);
+    declareOutput(this, BACKEND_OUTPUTS.apiDomainName, apiDomain);
+    declareOutput(this, BACKEND_OUTPUTS.alarmTopicArn, alarmTopic.topicArn);
   }
 
   /** The API instances' role: Session Manager, the CloudWatch agent, and read of the app's two secrets. */

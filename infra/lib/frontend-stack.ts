@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as route53 from "aws-cdk-lib/aws-route53";
 import * as targets from "aws-cdk-lib/aws-route53-targets";
@@ -6,6 +6,8 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { alarm, FIVE_MINUTES } from "./constructs/alarms.ts";
 import { StaticSite } from "./constructs/static-site.ts";
+import { declareOutput } from "./declare-output.ts";
+import { FRONTEND_OUTPUTS } from "./stack-outputs.ts";
 
 export interface FrontendStackProps extends StackProps {
   readonly domain: string;
@@ -53,10 +55,10 @@ export class FrontendStack extends Stack {
       evaluationPeriods: 2,
       description: "More than 5% of CloudFront responses are 5xx for 10 minutes",
     });
-    new CfnOutput(this, "WebBucketName", { value: site.bucket.bucketName });
-    new CfnOutput(this, "DistributionId", { value: site.distribution.distributionId });
-    new CfnOutput(this, "DistributionDomainName", { value: site.distribution.distributionDomainName });
-    new CfnOutput(this, "CertificateArn", { value: site.certificate.certificateArn });
-    new CfnOutput(this, "SiteDomainNames", { value: [props.domain, `www.${props.domain}`].join(",") });
+    declareOutput(this, FRONTEND_OUTPUTS.webBucketName, site.bucket.bucketName);
+    declareOutput(this, FRONTEND_OUTPUTS.distributionId, site.distribution.distributionId);
+    declareOutput(this, FRONTEND_OUTPUTS.distributionDomainName, site.distribution.distributionDomainName);
+    declareOutput(this, FRONTEND_OUTPUTS.certificateArn, site.certificate.certificateArn);
+    declareOutput(this, FRONTEND_OUTPUTS.siteDomainNames, [props.domain, `www.${props.domain}`].join(","));
   }
 }

@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { BackendStack } from "./backend-stack.ts";
 import { FrontendStack } from "./frontend-stack.ts";
 import { readSettings, SEED, type ThreadcastSettings } from "./settings.ts";
+import { STACK_NAMES } from "./stack-outputs.ts";
 
 export interface ThreadcastApp {
   readonly app: App;
@@ -11,8 +12,7 @@ export interface ThreadcastApp {
   readonly frontend: FrontendStack;
 }
 
-/** Stack names: the contract the harness and the scenarios read outputs from. */
-export const STACK_NAMES = { backend: "ThreadcastBackend", frontend: "ThreadcastFrontend" } as const;
+export { STACK_NAMES };
 
 /** Builds the whole estate from the CDK context (`-c phase=1|2|3 -c operatorCidr=... -c hostedZoneId=...`). */
 export function createThreadcastApp(
