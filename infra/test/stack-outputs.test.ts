@@ -13,7 +13,7 @@ describe("the stack-output contract", () => {
 
   it.each([1, 2, 3] as const)("is exactly what phase %i's stacks declare", (phase) => {
     const { backendTemplate, frontendTemplate } = synth(phase);
-    const absent = phase === 1 ? BALANCED_ONLY : PHASE_1_ONLY;
+    const absent: readonly string[] = phase === 1 ? BALANCED_ONLY : PHASE_1_ONLY;
     const backend = Object.values(BACKEND_OUTPUTS).filter((name) => !absent.includes(name));
     expect(Object.keys(backendTemplate.toJSON().Outputs as object).sort()).toEqual([...backend].sort());
     expect(Object.keys(frontendTemplate.toJSON().Outputs as object).sort()).toEqual(
