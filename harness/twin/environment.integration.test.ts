@@ -65,6 +65,24 @@ function cli(
   });
 }
 
+/**
+ * env:up interrupted as a terminal's Ctrl-C does (SIGINT to its whole process group; tsx relays it to
+ * node once more, and that copy is not a second press) once its progress shows `marker`.
+ */
+async function upInterruptedAt(
+  marker: string,
+  env: Record<string, string>,
+): Promise<CliResult & { sent: boolean }> {
+  let sent = false;
+  const result = await cli(["up"], env, (stderr, child) => {
+    if (!sent && stderr.includes(marker) && child.pid !== undefined) {
+      sent = true;
+      process.kill(-child.pid, "SIGINT");
+    }
+  });
+  return { ...result, sent };
+}
+
 /** Everything of an environment still on the engine: containers, networks and volumes with its label. */
 async function leftovers(name: string): Promise<string[]> {
   const filter = `label=${LABEL_OWNER}=${ownerOf(name)}`;
@@ -342,16 +360,9 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
 
     it("removes everything when interrupted with Ctrl-C in the middle of start-up", async () => {
       const name = bad("int");
-      let sent = false;
-      const result = await cli(["up"], { HARNESS_ENV: name }, (stderr, child) => {
-        // During the deploy, with the database starting beside it: SIGINT to the whole process group, as
-        // a terminal's Ctrl-C (tsx relays it to node once more; that copy is not a second press).
-        if (!sent && stderr.includes("[infra] hosted zone") && child.pid !== undefined) {
-          sent = true;
-          process.kill(-child.pid, "SIGINT");
-        }
-      });
-      expect(sent).toBe(true);
+      // During the deploy, with the database starting beside it.
+      const result = await upInterruptedAt("[infra] hosted zone", { HARNESS_ENV: name });
+      expect(result.sent).toBe(true);
       expect(result.code).toBe(130);
       expect(result.stderr).toMatch(/interrupted/);
       expect(result.stderr).not.toMatch(/could not remove/);
@@ -363,16 +374,10 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
 
     it("stops waiting for the app when interrupted while it starts, and removes everything", async () => {
       const name = bad("app");
-      let sent = false;
-      const result = await cli(["up"], { HARNESS_ENV: name }, (stderr, child) => {
-        // The app's start begins once the master user exists: the case that once waited until its
-        // health check's deadline, because its container was removed under the poll.
-        if (!sent && stderr.includes("master user and database:") && child.pid !== undefined) {
-          sent = true;
-          process.kill(-child.pid, "SIGINT");
-        }
-      });
-      expect(sent).toBe(true);
+      // The app's start begins once the master user exists: the case that once waited until its
+      // health check's deadline, because its container was removed under the poll.
+      const result = await upInterruptedAt("master user and database:", { HARNESS_ENV: name });
+      expect(result.sent).toBe(true);
       expect(result.code).toBe(130);
       expect(result.stderr).not.toMatch(/cleanup is taking too long/);
       expect(await leftovers(name)).toEqual([]);
@@ -382,17 +387,11 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
 
     it("removes the environment by its label when the cleanup outlasts the grace period", async () => {
       const name = bad("net");
-      let sent = false;
+      // Well into the deploy, when every container started so far has been created: the net must not
+      // race a container's creation.
       const env = { HARNESS_ENV: name, HARNESS_INTERRUPT_GRACE: "0.001" };
-      const result = await cli(["up"], env, (stderr, child) => {
-        // Well into the deploy, when every container started so far has been created: the net must not
-        // race a container's creation.
-        if (!sent && stderr.includes("[infra] bootstrap:") && child.pid !== undefined) {
-          sent = true;
-          process.kill(-child.pid, "SIGINT");
-        }
-      });
-      expect(sent).toBe(true);
+      const result = await upInterruptedAt("[infra] bootstrap:", env);
+      expect(result.sent).toBe(true);
       expect(result.code).toBe(130);
       expect(result.stderr).toMatch(/cleanup is taking too long: removing the environment by its label/);
       expect(await leftovers(name)).toEqual([]);
