@@ -1,4 +1,3 @@
-import type { StartedTestContainer } from "testcontainers";
 import type { HarnessConfig } from "../config.ts";
 import type { ComponentName } from "../images/catalog.ts";
 import type { ImageResolver, ResolvedImage } from "../images/image-resolver.ts";
@@ -94,5 +93,3 @@ export interface ComponentKind {
 export function singleInstance(kind: string, step: keyof TwinSteps): () => readonly ComponentInstance[] {
   return () => [{ name: kind, step }];
 }
-
-export type { StartedTestContainer };

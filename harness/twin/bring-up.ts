@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { TwinGraph, PlanContext, TwinNetworks, TwinSteps } from "../components/component.ts";
+import type { PlanContext, TwinGraph, TwinNetworks } from "../components/component.ts";
 import { COMPONENTS, instancesOf } from "../components/registry.ts";
 import type { HarnessConfig } from "../config.ts";
 import { COMPONENTS as IMAGES } from "../images/catalog.ts";
@@ -33,8 +33,8 @@ export interface BringUp {
 
 /**
  * Brings every component up as one graph of steps, each starting once what it needs is ready, and returns
- * the environment's description once both names answer over TLS. The graph is handed to `track` first,
- * so a failed start can wait for every step to end before it cleans up.
+ * the environment's description once both names answer over TLS. The caller owns `graph`, so a failed
+ * start can wait for every step to end (`graph.settled()`) before it cleans up.
  */
 export async function bringUp(start: BringUp, graph: TwinGraph): Promise<Environment> {
   const name = start.config.envName;
@@ -161,5 +161,3 @@ async function createNetwork(environment: string, role: string, internal: boolea
   if (result.code !== 0) throw new EnvironmentError(`cannot create network ${name}: ${result.stderr.trim()}`);
   return name;
 }
-
-export type { TwinSteps };
