@@ -19,7 +19,7 @@ import { waitFor } from "../support/wait-for.ts";
 import { readStacks, type Template } from "./cloud-assembly.ts";
 import { emulatorClients } from "./emulator-clients.ts";
 import { deployToEmulator, type EmulatorDeployment } from "./emulator-deploy.ts";
-import { TWIN_HOSTS } from "./stand-ins.ts";
+import { TWIN_HOSTS } from "./twin-hosts.ts";
 import {
   BACKEND_OUTPUTS,
   FRONTEND_OUTPUTS,

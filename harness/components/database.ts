@@ -1,5 +1,5 @@
 import type { StartedPostgreSqlContainer } from "@testcontainers/postgresql";
-import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
+import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import { DATABASE_READY_COMMAND, DatabaseContainer } from "../containers/database-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
 import { COMPOSE_VOLUMES, composeLiteral } from "./compose-parts.ts";

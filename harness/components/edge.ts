@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { StartedTestContainer } from "testcontainers";
-import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
+import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import { bundleEdgeServer, EdgeContainer } from "../edge/edge-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
 import { buildReferenceWeb } from "../reference-builds/web-dist.ts";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StartedTestContainer } from "testcontainers";
-import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
+import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import { loadConfig } from "../config.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
 import { EdgeContainer } from "../edge/edge-container.ts";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { BACKEND_OUTPUTS, FRONTEND_OUTPUTS } from "../../infra/lib/stack-outputs.ts";
-import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
+import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import { LOCALSTACK_PORT } from "../containers/emulator-container.ts";
 import type { EntryPoints } from "./entry-points.ts";
 import type { Environment } from "./environment-state.ts";

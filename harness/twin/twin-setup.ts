@@ -11,7 +11,7 @@ import { readStacks } from "../cdk/cloud-assembly.ts";
 import { deployedStack, requiredOutput, type DeployedStack } from "../cdk/deployed-stack.ts";
 import { deployToEmulator, type EmulatorDeployment } from "../cdk/emulator-deploy.ts";
 import type { EmulatorClients } from "../cdk/emulator-clients.ts";
-import { TWIN_HOSTS } from "../cdk/stand-ins.ts";
+import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
 import { HarnessError } from "../errors.ts";
 import { EMULATOR_IN_TWIN } from "../containers/emulator-container.ts";

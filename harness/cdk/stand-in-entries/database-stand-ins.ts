@@ -1,5 +1,5 @@
 import type { RemovedType } from "../stand-in-entry.ts";
-import { TWIN_HOSTS } from "../stand-ins.ts";
+import { TWIN_HOSTS } from "../twin-hosts.ts";
 
 /** The database and its subnet group, played by the twin's PostgreSQL container and private network. */
 export const DATABASE_STAND_INS: readonly RemovedType[] = [

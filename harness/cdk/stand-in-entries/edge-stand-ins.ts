@@ -1,5 +1,5 @@
 import type { RemovedType } from "../stand-in-entry.ts";
-import { TWIN_HOSTS } from "../stand-ins.ts";
+import { TWIN_HOSTS } from "../twin-hosts.ts";
 
 /** The CloudFront distribution and its origin access control, played by the twin's edge container. */
 export const EDGE_STAND_INS: readonly RemovedType[] = [

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { RemovedType } from "../stand-in-entry.ts";
-import { TWIN_HOSTS } from "../stand-ins.ts";
+import { TWIN_HOSTS } from "../twin-hosts.ts";
 
 /**
  * The attachment of the database's secret to its instance. Its target is a stand-in, so the harness

@@ -1,5 +1,0 @@
-/** Host names of the twin's stand-in containers on its internal networks (the env:up issue uses them). */
-export const TWIN_HOSTS = {
-  database: "database.twin.internal",
-  edge: "edge.twin.internal",
-} as const;

@@ -1,0 +1,5 @@
+/** Host names of the twin's stand-in containers on its internal networks, as the rewritten templates name them. */
+export const TWIN_HOSTS = {
+  database: "database.twin.internal",
+  edge: "edge.twin.internal",
+} as const;
