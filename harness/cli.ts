@@ -25,8 +25,10 @@ const USAGE = `usage: tsx harness/cli.ts <command>
            each cached by its sources
   infra-deploy [--phase N] [--keep]
            deploy the CDK app to a throw-away LocalStack and print the coverage table and outputs
-  up       bring the twin up (HARNESS_ENV names it, default "twin"; reused when already up)
-  down     remove the twin's containers, networks, volumes and its CA
+  up       bring the twin up (HARNESS_ENV names it, default "twin"; reused when already up; a stopped
+           or partly stopped one is resumed with its data, a dead component repaired)
+  down [--keep-data]   remove the twin's containers, networks, volumes and its CA; --keep-data keeps
+           the database's volume and the kept secrets for the next up
   status   the twin's URLs, names, CA file, containers and their memory
   logs [component] [--follow]   a component's log: emulator, database, app, proxy, edge
   compose-write   regenerate docker-compose.yml from the harness's definitions
@@ -92,7 +94,7 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
     case "up":
       return envUp(signal);
     case "down":
-      return envDown();
+      return envDown(argv.slice(1));
     case "status":
       return envStatus();
     case "logs":

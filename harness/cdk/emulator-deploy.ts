@@ -12,6 +12,7 @@ import { EMULATOR_ACCOUNT, emulatorDeployEnv } from "./deploy-env.ts";
 import { emulatorClientCache, type EmulatorClientCache } from "./emulator-client-cache.ts";
 import type { EmulatorClients } from "./emulator-clients.ts";
 import { prepareEmulatorAssembly, realizeAfterDeploy } from "./service-api-resources.ts";
+import type { KeptReplacements } from "./template-rewrite.ts";
 
 export { DeployError };
 
@@ -26,6 +27,11 @@ export interface EmulatorDeployOptions {
   readonly operatorCidr: string;
   readonly domain?: string;
   readonly signal?: AbortSignal;
+  /**
+   * What the stand-ins gave the removed resources in an earlier deploy of the same environment, by stack
+   * and logical id: those AWS keeps across (the Elastic IP's address) are given the same values again.
+   */
+  readonly previous?: KeptReplacements;
 }
 
 export interface EmulatorDeployment {
@@ -34,6 +40,8 @@ export interface EmulatorDeployment {
   /** Stack name -> output name -> value. */
   readonly outputs: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly timingsMs: Readonly<Record<string, number>>;
+  /** What the stand-ins gave the removed resources (kept for the next deploy of the environment). */
+  readonly replacements: KeptReplacements;
   /** The deploy's own emulator clients, by region (a function, so deployment.json leaves it out). */
   readonly clients: EmulatorClientCache;
 }
@@ -90,7 +98,7 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
 
   const emulatorDir = join(options.workDir, "cdk.emulator.out");
   const replacements = await step("service-API resources before deploy", () =>
-    prepareEmulatorAssembly(clients, stacks, coverage, assemblyDir, emulatorDir),
+    prepareEmulatorAssembly(clients, stacks, coverage, assemblyDir, emulatorDir, options.previous),
   );
   const env = cdklocalEnv(options.endpoint);
   await step("bootstrap", () => bootstrap(options, env, stacks));
@@ -102,7 +110,16 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
   await step("verify stack resources", () => verifyStackResources(clients, stacks));
 
   const outputs = knownOutputs(outputsFile);
-  const deployment: EmulatorDeployment = { hostedZoneId, coverage, outputs, timingsMs: timings, clients };
+  const deployment: EmulatorDeployment = {
+    hostedZoneId,
+    coverage,
+    outputs,
+    timingsMs: timings,
+    replacements: Object.fromEntries(
+      [...replacements].map(([stack, byId]) => [stack, Object.fromEntries(byId)] as const),
+    ),
+    clients,
+  };
   writeFileSync(join(options.workDir, "deployment.json"), `${JSON.stringify(deployment, null, 2)}\n`);
   return deployment;
 }

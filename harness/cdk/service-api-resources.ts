@@ -8,7 +8,7 @@ import { DeployError } from "./deploy-error.ts";
 import type { EmulatorClientCache } from "./emulator-client-cache.ts";
 import type { EmulatorClients } from "./emulator-clients.ts";
 import { STAND_IN_REGISTRY } from "./stand-in-registry.ts";
-import { withoutResources, type Replacement } from "./template-rewrite.ts";
+import { withoutResources, type KeptReplacements, type Replacement } from "./template-rewrite.ts";
 
 // The stand-in registry's before- and after-deploy steps, run for the resources the coverage table
 // gave them: before the deploy, what must exist first (Elastic IPs, whose addresses the templates
@@ -28,6 +28,7 @@ export async function prepareEmulatorAssembly(
   coverage: readonly CoverageRow[],
   assemblyDir: string,
   emulatorDir: string,
+  previous: KeptReplacements = {},
 ): Promise<ReplacementsByStack> {
   rmSync(emulatorDir, { recursive: true, force: true });
   cpSync(assemblyDir, emulatorDir, { recursive: true });
@@ -42,7 +43,14 @@ export async function prepareEmulatorAssembly(
       if (!resource) continue;
       const entry = STAND_IN_REGISTRY.get(row.type);
       if (!entry || entry.coverage === "emulator") throw new Error(`no stand-in value for ${row.type}`);
-      const context = { stack, logicalId: row.logicalId, resource, account: EMULATOR_ACCOUNT, clients };
+      const context = {
+        stack,
+        logicalId: row.logicalId,
+        resource,
+        account: EMULATOR_ACCOUNT,
+        clients,
+        previous: previous[stack.stackName]?.[row.logicalId],
+      };
       replacements.set(row.logicalId, await entry.beforeDeploy(context));
     }
     const rewritten: Template = withoutResources(stack.template, replacements);

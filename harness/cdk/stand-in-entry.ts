@@ -12,6 +12,8 @@ export interface BeforeDeploy {
   readonly account: string;
   /** The emulator's clients for the stack's region. */
   readonly clients: EmulatorClients;
+  /** What this resource was given in the environment's earlier deploy, when it had one. */
+  readonly previous?: Replacement;
 }
 
 /** What an after-deploy step is given: the deployed stack, and what the rewrite put in its resource's place. */

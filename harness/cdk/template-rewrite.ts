@@ -6,6 +6,9 @@ export interface Replacement {
   readonly attributes?: Readonly<Record<string, unknown>>;
 }
 
+/** The stand-ins' values by stack name and logical id, as plain data (kept between deploys). */
+export type KeptReplacements = Readonly<Record<string, Readonly<Record<string, Replacement>>>>;
+
 export class TemplateRewriteError extends Error {
   override name = "TemplateRewriteError";
 }

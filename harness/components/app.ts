@@ -1,17 +1,18 @@
-import type { StartedTestContainer } from "testcontainers";
 import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
 import { SUPERVISOR } from "../containers/app-container.ts";
+import { answers200, waitResumed } from "../containers/resumed-wait.ts";
 import { buildReferenceJar } from "../reference-builds/backend-jar.ts";
 import { readServiceUnit } from "../twin/systemd-unit.ts";
 import { startApp } from "./app-start.ts";
 import { composeLiteral, composePorts } from "./compose-parts.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
+import { startOrResume, type TwinContainer } from "./resume.ts";
 
 declare module "./component.ts" {
   interface TwinSteps {
     /** The jar to run: the user's (checked before start-up) or the reference one, built or cached. */
     jar: string;
-    app: StartedTestContainer;
+    app: TwinContainer;
   }
 }
 
@@ -28,7 +29,7 @@ export const app: ComponentKind = {
   image: "jre",
   instances: singleInstance("app", "app"),
   tailOnFailure: true,
-  plan(graph, { config, owner, entries, labels, containerName, resolver }) {
+  plan(graph, { config, owner, entries, labels, containerName, resolver, resume }) {
     graph.add("jar", {
       component: "app",
       what: config.appJar ? "jar checked" : "reference jar",
@@ -48,19 +49,35 @@ export const app: ComponentKind = {
       what: "Spring Boot healthy",
       needs: ["database", "deploy", "jar", "image:jre", "networks"],
       run: (inputs, signal) =>
-        startApp(
+        startOrResume(
+          resume,
+          "app",
           {
-            image: inputs["image:jre"],
-            jarPath: inputs.jar,
-            unit: readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit),
-            owner,
-            labels: labels("app"),
-            name: containerName("app"),
-            limits: inputs.deploy.topology.api,
-            networks: inputs.networks,
-            address: entries.api.address,
-            environment: inputs.deploy.appEnvironment,
-            startupTimeoutMs: config.appStartTimeoutMs,
+            start: () =>
+              startApp(
+                {
+                  image: inputs["image:jre"],
+                  jarPath: inputs.jar,
+                  unit: readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit),
+                  owner,
+                  labels: labels("app"),
+                  name: containerName("app"),
+                  limits: inputs.deploy.topology.api,
+                  networks: inputs.networks,
+                  address: entries.api.address,
+                  environment: inputs.deploy.appEnvironment,
+                  startupTimeoutMs: config.appStartTimeoutMs,
+                },
+                signal,
+              ),
+            ready: (id, wait) =>
+              waitResumed(
+                id,
+                "app",
+                () => answers200(`http://${entries.api.address}:8080/api/health`, wait),
+                wait,
+                config.appStartTimeoutMs,
+              ),
           },
           signal,
         ),

@@ -6,7 +6,9 @@ import type { EntryPoints } from "../twin/entry-points.ts";
 import type { StartGraph } from "../twin/start-graph.ts";
 import type { ServiceUnit } from "../twin/systemd-unit.ts";
 import type { Topology } from "../twin/topology.ts";
+import type { KeptState } from "../twin/kept-state.ts";
 import type { DeployedTwin } from "../twin/twin-setup.ts";
+import type { ResumeLog } from "./resume.ts";
 
 /** The twin's two networks, as the subnets' routes make them: public, and private (internal). */
 export interface TwinNetworks {
@@ -24,7 +26,8 @@ type ImageSteps = { [K in ComponentName as `image:${K}`]: string };
 
 export interface TwinSteps extends ImageSteps {
   networks: TwinNetworks;
-  ca: LocalCa;
+  /** The environment's CA: kept from an earlier run while it stays valid for a day, else made now (created). */
+  ca: LocalCa & { readonly created: boolean };
   images: Readonly<Record<ComponentName, ResolvedImage>>;
   /** The stacks deployed to the emulator, and everything read back from them. */
   deploy: DeployedTwin;
@@ -52,6 +55,10 @@ export interface PlanContext {
   readonly resolver: ImageResolver;
   readonly labels: (instance: string) => Record<string, string>;
   readonly containerName: (instance: string) => string;
+  /** What env:up found of the environment and what it does with each instance (see resume.ts). */
+  readonly resume: ResumeLog;
+  /** The values kept from the environment's earlier runs, when it has been up before with its data. */
+  readonly kept?: KeptState;
 }
 
 /** What a component needs to render its docker-compose service(s). */

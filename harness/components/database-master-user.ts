@@ -16,20 +16,36 @@ const sqlIdentifier = (value: string) => `"${value.replace(/"/g, '""')}"`;
 
 /**
  * Creates the master user with the deployed secret's password, and its database, as RDS does at
- * CreateDBInstance. The SQL goes in on stdin: the password is in no command line and no configuration.
+ * CreateDBInstance; on kept data, where both exist, sets the user's password to the secret's (as a
+ * master-password change does). The SQL goes in on stdin: the password is in no command line and no
+ * configuration. Says whether the user was there already.
  */
 export async function createMasterUser(
   container: string,
   database: { readonly name: string; readonly user: string; readonly password: string },
-): Promise<void> {
+): Promise<"created" | "existed"> {
   const user = sqlIdentifier(database.user);
+  const role = sqlLiteral(database.user);
   const sql = [
     // A failing statement would be written to the server's log with the password in it.
     "SET log_min_error_statement = panic;",
-    `CREATE ROLE ${user} LOGIN CREATEDB CREATEROLE PASSWORD ${sqlLiteral(database.password)};`,
-    `CREATE DATABASE ${sqlIdentifier(database.name)} OWNER ${user};`,
+    `SELECT 'existing:' || count(*) FROM pg_roles WHERE rolname = ${role};`,
+    `SELECT ${sqlLiteral(`CREATE ROLE ${user} LOGIN CREATEDB CREATEROLE`)} WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${role}) \\gexec`,
+    `ALTER ROLE ${user} PASSWORD ${sqlLiteral(database.password)};`,
+    `SELECT ${sqlLiteral(`CREATE DATABASE ${sqlIdentifier(database.name)} OWNER ${user}`)} WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = ${sqlLiteral(database.name)}) \\gexec`,
   ].join("\n");
-  const psql = ["psql", "-U", BOOTSTRAP_SUPERUSER, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q"];
+  const psql = [
+    "psql",
+    "-U",
+    BOOTSTRAP_SUPERUSER,
+    "-d",
+    "postgres",
+    "-v",
+    "ON_ERROR_STOP=1",
+    "-q",
+    "-t",
+    "-A",
+  ];
   const result = await run("docker", ["exec", "-i", container, ...psql], { input: sql });
   if (result.code !== 0) {
     throw new EnvironmentError(
@@ -37,4 +53,5 @@ export async function createMasterUser(
       `cannot create the database's master user ${database.user} and database ${database.name}: ${scrub(result.stderr, database.password).trim()}`,
     );
   }
+  return /existing:1/.test(result.stdout) ? "existed" : "created";
 }

@@ -1,18 +1,35 @@
-import type { StartedPostgreSqlContainer } from "@testcontainers/postgresql";
 import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import { DATABASE_READY_COMMAND, DatabaseContainer } from "../containers/database-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
+import { dockerHealthy, waitResumed } from "../containers/resumed-wait.ts";
+import { run } from "../support/run.ts";
+import { LABEL_DATA, LABEL_OWNER, volumeNameOf } from "../twin/identity.ts";
+import { EnvironmentError } from "../twin/twin-setup.ts";
 import { COMPOSE_VOLUMES, composeLiteral } from "./compose-parts.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
 import { BOOTSTRAP_SUPERUSER, createMasterUser } from "./database-master-user.ts";
+import { startOrResume, type TwinContainer } from "./resume.ts";
 
 declare module "./component.ts" {
   interface TwinSteps {
-    /** PostgreSQL running with its bootstrap superuser only. */
-    "database:started": StartedPostgreSqlContainer;
+    /** PostgreSQL running with its bootstrap superuser only (or on the data an earlier run kept). */
+    "database:started": TwinContainer;
     /** ... and with the template's master user and database, its password from the deployed secret. */
-    database: StartedPostgreSqlContainer;
+    database: TwinContainer;
   }
+}
+
+/** Where PostgreSQL keeps its cluster in the catalog's image (PGDATA). */
+const PGDATA = "/var/lib/postgresql/data";
+
+/** The database's data volume, named after the environment and labelled as data env:down --keep-data keeps. */
+async function dataVolume(environment: string, owner: string): Promise<string> {
+  const name = volumeNameOf(environment, "database-data");
+  const labels = ["--label", `${LABEL_OWNER}=${owner}`, "--label", `${LABEL_DATA}=database`];
+  const created = await run("docker", ["volume", "create", ...labels, name]);
+  if (created.code !== 0)
+    throw new EnvironmentError(`cannot create the volume ${name}: ${created.stderr.trim()}`);
+  return name;
 }
 
 /**
@@ -32,24 +49,45 @@ export const database: ComponentKind = {
       component: "database",
       what: "PostgreSQL started",
       needs: ["networks", "image:postgres"],
-      run: (inputs, signal) =>
-        startReady(
-          new DatabaseContainer(inputs["image:postgres"], context.owner)
-            .isolatedOn(inputs.networks.private, TWIN_HOSTS.database)
-            .withLabels(context.labels("database"))
-            .withName(context.containerName("database"))
-            .withDatabase("postgres")
-            .withUsername(BOOTSTRAP_SUPERUSER),
-          signal,
+      run: async (inputs, signal) => {
+        const volume = await dataVolume(context.environment, context.owner);
+        return startOrResume(
+          context.resume,
           "database",
-        ),
+          {
+            start: () =>
+              startReady(
+                new DatabaseContainer(inputs["image:postgres"], context.owner)
+                  .isolatedOn(inputs.networks.private, TWIN_HOSTS.database)
+                  .withBindMounts([{ source: volume, target: PGDATA }])
+                  .withLabels(context.labels("database"))
+                  .withName(context.containerName("database"))
+                  .withDatabase("postgres")
+                  .withUsername(BOOTSTRAP_SUPERUSER),
+                signal,
+                "database",
+              ),
+            ready: (id, wait) => waitResumed(id, "database", () => dockerHealthy(id), wait),
+          },
+          signal,
+        );
+      },
     });
     graph.add("database", {
       component: "database",
       what: "PostgreSQL master user and database",
       needs: ["database:started", "deploy"],
       run: async (inputs) => {
-        await createMasterUser(inputs["database:started"].getId(), inputs.deploy.database);
+        const started = performance.now();
+        const user = await createMasterUser(inputs["database:started"].getId(), inputs.deploy.database);
+        if (context.resume.resuming)
+          context.resume.note(
+            "data",
+            user === "existed"
+              ? "the database's master user and data were kept; its password set to the secret's"
+              : "the database had no kept data: master user and database created empty",
+            performance.now() - started,
+          );
         return inputs["database:started"];
       },
     });

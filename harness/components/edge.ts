@@ -1,8 +1,9 @@
 import { join } from "node:path";
-import type { StartedTestContainer } from "testcontainers";
 import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import { bundleEdgeServer, EdgeContainer } from "../edge/edge-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
+import { waitResumed } from "../containers/resumed-wait.ts";
+import { tcpConnects } from "../support/tcp-connects.ts";
 import { buildReferenceWeb } from "../reference-builds/web-dist.ts";
 import { say } from "../support/progress.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
@@ -10,6 +11,7 @@ import { publishWebDist } from "../twin/names.ts";
 import { edgeSettings } from "../twin/twin-setup.ts";
 import { composePorts } from "./compose-parts.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
+import { startOrResume, type TwinContainer } from "./resume.ts";
 
 declare module "./component.ts" {
   interface TwinSteps {
@@ -20,7 +22,7 @@ declare module "./component.ts" {
     /** The web build's files in the deployed bucket. */
     published: number;
     "certificate:site": IssuedCertificate;
-    edge: StartedTestContainer;
+    edge: TwinContainer;
   }
 }
 
@@ -32,7 +34,7 @@ export const edge: ComponentKind = {
   image: "edge",
   instances: singleInstance("edge", "edge"),
   tailOnFailure: true,
-  plan(graph, { config, owner, dir, entries, labels, containerName }) {
+  plan(graph, { config, owner, dir, entries, labels, containerName, resume }) {
     graph.add("web", {
       component: "edge",
       what: config.webDist ? "web dist checked" : "reference web build",
@@ -63,23 +65,33 @@ export const edge: ComponentKind = {
     graph.add("edge", {
       component: "edge",
       what: "CloudFront stand-in for the site's names",
-      needs: ["published", "deploy", "edge:bundle", "image:edge", "certificate:site", "networks"],
-      run: async (inputs, signal) => {
-        const container = new EdgeContainer({
-          image: inputs["image:edge"],
-          owner,
-          bundle: inputs["edge:bundle"],
-          config: await edgeSettings(inputs.deploy),
-          certificate: inputs["certificate:site"],
-          network: inputs.networks.public,
-          alias: TWIN_HOSTS.edge,
-          address: entries.edge.address,
-          workDir: dir,
-        })
-          .withLabels(labels("edge"))
-          .withName(containerName("edge"));
-        return startReady(container, signal, "edge");
-      },
+      needs: ["published", "deploy", "edge:bundle", "image:edge", "certificate:site", "networks", "ca"],
+      run: (inputs, signal) =>
+        startOrResume(
+          resume,
+          "edge",
+          {
+            start: async () => {
+              const container = new EdgeContainer({
+                image: inputs["image:edge"],
+                owner,
+                bundle: inputs["edge:bundle"],
+                config: await edgeSettings(inputs.deploy),
+                certificate: inputs["certificate:site"],
+                network: inputs.networks.public,
+                alias: TWIN_HOSTS.edge,
+                address: entries.edge.address,
+                workDir: dir,
+              })
+                .withLabels(labels("edge"))
+                .withName(containerName("edge"));
+              return startReady(container, signal, "edge");
+            },
+            ready: (id, wait) => waitResumed(id, "edge", () => tcpConnects(entries.edge.address, 443), wait),
+            ...(inputs.ca.created ? { replaceBecause: "the environment's CA was made anew" } : {}),
+          },
+          signal,
+        ),
     });
   },
   compose: ({ service, images, entries }) => ({

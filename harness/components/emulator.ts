@@ -1,4 +1,3 @@
-import type { StartedLocalStackContainer } from "@testcontainers/localstack";
 import { join } from "node:path";
 import { EMULATOR_ACCOUNT } from "../cdk/deploy-env.ts";
 import {
@@ -9,13 +8,15 @@ import {
   LOCALSTACK_PORT,
 } from "../containers/emulator-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
-import { deployTwin } from "../twin/twin-setup.ts";
+import { answers200, waitResumed } from "../containers/resumed-wait.ts";
+import { deployOrReadBack, stacksStillDeployed } from "../twin/redeploy.ts";
 import { COMPOSE_VOLUMES, composePorts } from "./compose-parts.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
+import { startOrResume, type TwinContainer } from "./resume.ts";
 
 declare module "./component.ts" {
   interface TwinSteps {
-    emulator: StartedLocalStackContainer;
+    emulator: TwinContainer;
   }
 }
 
@@ -30,31 +31,57 @@ export const emulator: ComponentKind = {
   image: "localstack",
   instances: singleInstance("emulator", "emulator"),
   plan(graph, context) {
+    const endpoint = `http://${context.entries.emulator.address}:${LOCALSTACK_PORT}`;
+    const workDir = join(context.dir, "infra");
     graph.add("emulator", {
       component: "emulator",
       what: "LocalStack started",
       needs: ["networks", "image:localstack"],
-      run: (inputs, signal) =>
-        startReady(
-          new EmulatorContainer(inputs["image:localstack"], context.owner, context.config.localstackAuthToken)
-            .withLabels(context.labels("emulator"))
-            .withName(context.containerName("emulator"))
-            .onNetwork(inputs.networks.public, EMULATOR_HOST)
-            .publishedOn(context.entries.emulator.address),
-          signal,
+      run: async (inputs, signal) => {
+        const found = context.resume.foundOf("emulator");
+        // A running emulator is kept only while it still holds the stacks: its state is in memory only.
+        const holdsStacks = found?.state === "running" && (await stacksStillDeployed(endpoint, workDir));
+        return startOrResume(
+          context.resume,
           "emulator",
-        ),
+          {
+            start: () =>
+              startReady(
+                new EmulatorContainer(
+                  inputs["image:localstack"],
+                  context.owner,
+                  context.config.localstackAuthToken,
+                )
+                  .withLabels(context.labels("emulator"))
+                  .withName(context.containerName("emulator"))
+                  .onNetwork(inputs.networks.public, EMULATOR_HOST)
+                  .publishedOn(context.entries.emulator.address),
+                signal,
+                "emulator",
+              ),
+            ready: (id, wait) =>
+              waitResumed(id, "emulator", () => answers200(`${endpoint}/_localstack/health`, wait), wait),
+            ...(found?.state === "running" && !holdsStacks
+              ? { replaceBecause: "it was running without the stacks" }
+              : {}),
+          },
+          signal,
+        );
+      },
     });
     graph.add("deploy", {
       component: "emulator",
       what: "stacks deployed",
       needs: ["emulator"],
       run: async (inputs, signal) =>
-        deployTwin({
-          endpoint: `http://${context.entries.emulator.address}:${LOCALSTACK_PORT}`,
+        deployOrReadBack({
+          endpoint,
+          workDir,
           emulatorTypes: await emulatorResourceTypes(inputs.emulator),
-          workDir: join(context.dir, "infra"),
           operatorCidr: context.config.operatorCidr,
+          keptEmulator: context.resume.outcomeOf("emulator") === "kept",
+          kept: context.kept,
+          log: context.resume,
           signal,
         }),
     });

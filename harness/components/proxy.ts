@@ -1,16 +1,15 @@
 import { join } from "node:path";
-import type { StartedTestContainer } from "testcontainers";
 import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
 import { ApiProxyContainer } from "../containers/api-proxy-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
-
 import { singleInstance, type ComponentKind } from "./component.ts";
+import { startOrResume, type TwinContainer } from "./resume.ts";
 
 declare module "./component.ts" {
   interface TwinSteps {
     "certificate:api": IssuedCertificate;
-    proxy: StartedTestContainer;
+    proxy: TwinContainer;
   }
 }
 
@@ -22,7 +21,7 @@ export const proxy: ComponentKind = {
   image: "nginx",
   instances: singleInstance("proxy", "proxy"),
   tailOnFailure: true,
-  plan(graph, { owner, dir, labels, containerName }) {
+  plan(graph, { owner, dir, labels, containerName, resume }) {
     graph.add("certificate:api", {
       component: "tls",
       what: "API certificate",
@@ -33,20 +32,34 @@ export const proxy: ComponentKind = {
     graph.add("proxy", {
       component: "proxy",
       what: "nginx TLS for the API",
-      needs: ["app", "image:nginx", "certificate:api"],
+      needs: ["app", "image:nginx", "certificate:api", "ca"],
       run: (inputs, signal) =>
-        startReady(
-          new ApiProxyContainer(
-            inputs["image:nginx"],
-            inputs.app.getId(),
-            INSTANCE_FILE_PATHS.nginxConf,
-            inputs["certificate:api"],
-            owner,
-          )
-            .withLabels(labels("proxy"))
-            .withName(containerName("proxy")),
-          signal,
+        startOrResume(
+          resume,
           "proxy",
+          {
+            start: () =>
+              startReady(
+                new ApiProxyContainer(
+                  inputs["image:nginx"],
+                  inputs.app.getId(),
+                  INSTANCE_FILE_PATHS.nginxConf,
+                  inputs["certificate:api"],
+                  owner,
+                )
+                  .withLabels(labels("proxy"))
+                  .withName(containerName("proxy")),
+                signal,
+                "proxy",
+              ),
+            ready: () => Promise.resolve(),
+            // It lives in the instance's network namespace: a new or restarted instance has a new one.
+            ...(resume.outcomeOf("app") !== "kept"
+              ? { replaceBecause: "the instance it runs in was not kept" }
+              : {}),
+            ...(inputs.ca.created ? { replaceBecause: "the environment's CA was made anew" } : {}),
+          },
+          signal,
         ),
     });
   },

@@ -10,6 +10,7 @@ import { currentComposeDocument } from "../twin/compose.ts";
 import { entryPoints } from "../twin/entry-points.ts";
 import { envLogs, instanceContainer, instanceStatus } from "../twin/environment-cli.ts";
 import { stopEnvironment } from "../twin/environment.ts";
+import { ResumeLog } from "./resume.ts";
 import { containerNameOf, labelsOf, ownerOf } from "../twin/identity.ts";
 import { StartGraph } from "../twin/start-graph.ts";
 import { singleInstance, type ComponentKind, type PlanContext, type TwinSteps } from "./component.ts";
@@ -70,6 +71,7 @@ describe("a component added to the list", () => {
       resolver: new ImageResolver(config),
       labels: (instance) => labelsOf(environment, instance),
       containerName: (instance) => containerNameOf(environment, instance),
+      resume: new ResumeLog({}, false),
     };
     gadget.plan(graph, context);
     const started = await graph.get("gadget");

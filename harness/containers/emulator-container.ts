@@ -1,4 +1,4 @@
-import { LocalstackContainer, type StartedLocalStackContainer } from "@testcontainers/localstack";
+import { LocalstackContainer } from "@testcontainers/localstack";
 
 /** LocalStack's gateway port, inside the container and on the entry-point address alike. */
 export const LOCALSTACK_PORT = 4566;
@@ -9,6 +9,7 @@ export const EMULATOR_HOST = "aws.twin.internal";
 /** The emulator as the twin's own containers reach it. */
 export const EMULATOR_IN_TWIN = `http://${EMULATOR_HOST}:${LOCALSTACK_PORT}`;
 import { LABEL_OWNER } from "../support/cleanup.ts";
+import { run } from "../support/run.ts";
 import { detachFromDefaultBridge } from "./default-bridge.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
@@ -71,9 +72,9 @@ export function parseResourceTypes(output: string): Set<string> {
 }
 
 /** The CloudFormation resource types the running emulator implements (lower-case), read from its plugins. */
-export async function emulatorResourceTypes(emulator: StartedLocalStackContainer): Promise<Set<string>> {
-  const listed = await emulator.exec(["python", "-c", LIST_RESOURCE_TYPES_PY]);
-  if (listed.exitCode !== 0)
-    throw new Error(`cannot list the emulator's CloudFormation types: ${listed.output}`);
-  return parseResourceTypes(listed.output);
+export async function emulatorResourceTypes(emulator: { getId(): string }): Promise<Set<string>> {
+  const listed = await run("docker", ["exec", emulator.getId(), "python", "-c", LIST_RESOURCE_TYPES_PY]);
+  if (listed.code !== 0)
+    throw new Error(`cannot list the emulator's CloudFormation types: ${listed.stdout}${listed.stderr}`);
+  return parseResourceTypes(listed.stdout);
 }

@@ -4,19 +4,34 @@ import { run } from "./run.ts";
 /** Label on everything the harness creates; the value names the owner (an environment or a test run). */
 export const LABEL_OWNER = "io.threadcast.harness.owner";
 
+export interface RemoveOptions {
+  /** Volumes that also carry this label stay (an environment's kept data). */
+  readonly keepVolumesLabelled?: string;
+}
+
 /**
  * Removes every container (with its anonymous volumes), network and volume carrying `label=value`.
  * Idempotent and safe to run twice at once (a Ctrl-C cleanup and a failure's cleanup may overlap): what
  * counts is what is still there afterwards. Returns what could not be removed, and says so: cleanup never
  * fails silently.
  */
-export async function removeLabelled(label: string, value: string): Promise<string[]> {
+export async function removeLabelled(
+  label: string,
+  value: string,
+  options: RemoveOptions = {},
+): Promise<string[]> {
   const filter = `label=${label}=${value}`;
+  const listIds = async (args: string[]) =>
+    (await run("docker", args)).stdout.split("\n").filter((id) => id.trim() !== "");
   const list = async (kind: "container" | "network" | "volume") => {
-    const args =
-      kind === "container" ? ["ps", "-aq", "--filter", filter] : [kind, "ls", "-q", "--filter", filter];
-    const result = await run("docker", args);
-    return result.stdout.split("\n").filter((id) => id.trim() !== "");
+    if (kind === "container") return listIds(["ps", "-aq", "--filter", filter]);
+    const all = await listIds([kind, "ls", "-q", "--filter", filter]);
+    const keep = options.keepVolumesLabelled;
+    if (kind === "network" || !keep) return all;
+    const kept = new Set(
+      await listIds(["volume", "ls", "-q", "--filter", filter, "--filter", `label=${keep}`]),
+    );
+    return all.filter((id) => !kept.has(id));
   };
   const errors = new Map<string, string>();
   const remove = async (kind: "container" | "network" | "volume", args: string[]) => {

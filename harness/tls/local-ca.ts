@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HarnessError } from "../errors.ts";
 import { findExecutable } from "../support/host.ts";
@@ -65,6 +65,25 @@ export async function createLocalCa(dir: string, commonName: string, days = 30):
     certFile,
   ]);
   return { certFile, keyFile };
+}
+
+/**
+ * The CA already in `dir` when it is still valid for a day (a resumed environment keeps its CA, so the
+ * certificates its running containers present stay trusted), else a new one (`created`).
+ */
+export async function loadOrCreateLocalCa(
+  dir: string,
+  commonName: string,
+): Promise<LocalCa & { readonly created: boolean }> {
+  const ca = { certFile: join(dir, "ca.crt"), keyFile: join(dir, "ca.key") };
+  if (existsSync(ca.certFile) && existsSync(ca.keyFile)) {
+    const valid = await openssl(["x509", "-checkend", "86400", "-noout", "-in", ca.certFile]).then(
+      () => true,
+      () => false,
+    );
+    if (valid) return { ...ca, created: false };
+  }
+  return { ...(await createLocalCa(dir, commonName)), created: true };
 }
 
 const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;

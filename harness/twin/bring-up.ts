@@ -6,7 +6,9 @@ import { COMPONENTS as IMAGES } from "../images/catalog.ts";
 import { ImageResolver } from "../images/image-resolver.ts";
 import { say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
-import { createLocalCa } from "../tls/local-ca.ts";
+import { loadOrCreateLocalCa } from "../tls/local-ca.ts";
+import type { ResumeLog } from "../components/resume.ts";
+import type { KeptState } from "./kept-state.ts";
 import type { EntryPoints } from "./entry-points.ts";
 import { buildEnvironment, mapTwinNames } from "./environment-builder.ts";
 import type { Environment, TwinContainers } from "./environment-state.ts";
@@ -29,6 +31,15 @@ export interface BringUp {
   readonly config: HarnessConfig;
   readonly dir: string;
   readonly entries: EntryPoints;
+  /** What exists of the environment already, and the record of what is done with each instance. */
+  readonly resume: ResumeLog;
+  readonly kept?: KeptState | undefined;
+}
+
+export interface BroughtUp {
+  readonly environment: Environment;
+  /** The values to keep for the next run (the secrets and the stand-ins' values of this deploy). */
+  readonly keep: Omit<KeptState, "since">;
 }
 
 /**
@@ -36,7 +47,7 @@ export interface BringUp {
  * the environment's description once both names answer over TLS. The caller owns `graph`, so a failed
  * start can wait for every step to end (`graph.settled()`) before it cleans up.
  */
-export async function bringUp(start: BringUp, graph: TwinGraph): Promise<Environment> {
+export async function bringUp(start: BringUp, graph: TwinGraph): Promise<BroughtUp> {
   const name = start.config.envName;
   const context: PlanContext = {
     config: start.config,
@@ -47,13 +58,22 @@ export async function bringUp(start: BringUp, graph: TwinGraph): Promise<Environ
     resolver: new ImageResolver(start.config, { signal: graph.signal }),
     labels: (instance) => labelsOf(name, instance),
     containerName: (instance) => containerNameOf(name, instance),
+    resume: start.resume,
+    ...(start.kept ? { kept: start.kept } : {}),
   };
   planFoundation(graph, context);
   for (const component of COMPONENTS) component.plan(graph, context);
   planFinish(graph, context);
   const environment = await graph.get("checks");
   say(describeCriticalPath(graph.criticalPath("checks")));
-  return { ...environment, timingsMs: { ...graph.timings(), total: Math.round(graph.elapsedMs()) } };
+  const deploy = await graph.get("deploy");
+  return {
+    environment: { ...environment, timingsMs: { ...graph.timings(), total: Math.round(graph.elapsedMs()) } },
+    keep: {
+      secrets: { databasePassword: deploy.database.password, jwt: deploy.appEnvironment.JWT_SECRET ?? "" },
+      replacements: deploy.deployment.replacements,
+    },
+  };
 }
 
 /** What every component builds on: the networks, the CA and the images (each its own step). */
@@ -70,7 +90,7 @@ function planFoundation(graph: TwinGraph, context: PlanContext): void {
   graph.add("ca", {
     component: "tls",
     what: "local CA",
-    run: () => createLocalCa(join(context.dir, "ca"), `ThreadCast twin CA (${environment})`),
+    run: () => loadOrCreateLocalCa(join(context.dir, "ca"), `ThreadCast twin CA (${environment})`),
   });
   for (const image of IMAGES) {
     // Each image's own time (found, pulled or built) is kept for the critical-path figures.

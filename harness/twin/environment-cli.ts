@@ -12,9 +12,11 @@ import {
   stopEnvironment,
   type Environment,
 } from "./environment.ts";
-import { containerNameOf, LABEL_COMPONENT, LABEL_OWNER, ownerOf } from "./identity.ts";
+import { containerNameOf, LABEL_COMPONENT, LABEL_OWNER, ownerOf, volumeNameOf } from "./identity.ts";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
+/** What a command line needs to name the environment (nothing for the default one). */
+const envPrefix = (name: string) => (name === "twin" ? "" : `HARNESS_ENV=${name} `);
 
 /** How a person reaches the twin: URLs, the CA, curl and a browser, and how to stop it. */
 export function describeEnvironment(environment: Environment): string {
@@ -42,15 +44,18 @@ export function describeEnvironment(environment: Environment): string {
     `    chromium --host-resolver-rules="${rules}" ${environment.urls.site}`,
     `  /etc/hosts lines (for every other tool): ${environment.dir}/hosts`,
     `  AWS emulator: ${environment.emulator.endpoint} (aws --endpoint-url ${environment.emulator.endpoint} ...)`,
-    `  stop: ${environment.name === "twin" ? "" : `HARNESS_ENV=${environment.name} `}npm run env:down`,
+    `  stop: ${envPrefix(environment.name)}npm run env:down (--keep-data keeps the database's data for the next env:up)`,
   ].join("\n");
 }
 
 export async function envUp(signal: AbortSignal): Promise<number> {
   const config = loadConfig();
-  const { environment, reused } = await startEnvironment(config, { signal });
+  const { environment, reused, resumed } = await startEnvironment(config, { signal });
   if (reused) {
     say(`environment "${environment.name}" is already up (since ${environment.startedAt}): reusing it`);
+  } else if (resumed) {
+    say(`environment "${environment.name}" is back in ${formatMs(environment.timingsMs.total ?? 0)}:`);
+    for (const line of resumed) say(`  ${line}`);
   } else {
     say(`environment "${environment.name}" is up in ${formatMs(environment.timingsMs.total ?? 0)}`);
   }
@@ -58,17 +63,26 @@ export async function envUp(signal: AbortSignal): Promise<number> {
   return 0;
 }
 
-export async function envDown(): Promise<number> {
+export async function envDown(argv: readonly string[] = []): Promise<number> {
+  const unknown = argv.filter((arg) => arg !== "--keep-data");
+  if (unknown.length > 0) {
+    say(`unknown option ${unknown.join(" ")}; env:down takes only --keep-data`);
+    return 64;
+  }
+  const keepData = argv.includes("--keep-data");
   const config = loadConfig();
   await ensureEngine(config);
   const states = await containerStates(config.envName);
   const known = readEnvironment(config) !== undefined;
-  const leftovers = await stopEnvironment(config);
+  const leftovers = await stopEnvironment(config, config.envName, { keepData });
   if (leftovers.length > 0) return 1;
+  const count = Object.keys(states).length;
   say(
-    Object.keys(states).length === 0 && !known
-      ? `environment "${config.envName}" is not up; nothing to remove`
-      : `environment "${config.envName}" removed (${Object.keys(states).length} containers, its networks, volumes and CA)`,
+    count === 0 && !known
+      ? `environment "${config.envName}" is not up; nothing to remove${keepData ? " (what it kept stays)" : ""}`
+      : keepData
+        ? `environment "${config.envName}" stopped (${count} containers and its networks removed); the database's volume ${volumeNameOf(config.envName, "database-data")} and the kept secrets stay: npm run env:up resumes on them, npm run env:down removes them`
+        : `environment "${config.envName}" removed (${count} containers, its networks, volumes and CA)`,
   );
   return 0;
 }
@@ -128,7 +142,12 @@ export async function envStatus(): Promise<number> {
   );
   for (const row of rows) out(`  ${row.instance.padEnd(9)} ${row.state.padEnd(8)} ${row.usage}`);
   if (environment) out(describeEnvironment(environment));
-  return rows.every((row) => row.state === "running") ? 0 : 1;
+  const dead = rows.filter((row) => row.state !== "running");
+  if (dead.length === 0) return 0;
+  out(
+    `  not running: ${dead.map((row) => `${row.instance} (${row.state})`).join(", ")}; ${envPrefix(config.envName)}npm run env:up repairs ${dead.length === 1 ? "it" : "them"} (the running ones are kept, the database's data too)`,
+  );
+  return 1;
 }
 
 /** The container of an instance of the environment, or undefined when it has none. */

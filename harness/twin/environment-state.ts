@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HarnessConfig } from "../config.ts";
 import type { EntryPoints } from "./entry-points.ts";
@@ -59,7 +59,9 @@ export function readEnvironment(config: HarnessConfig, name = config.envName): E
   return { ...saved, dir, caFile: join(dir, "ca", "ca.crt") };
 }
 
-/** Saves the description where env:status and the scenarios read it. */
+/** Saves the description where env:status and the scenarios read it (atomically: a killed run leaves none or all). */
 export function writeEnvironment(environment: Environment, dir = environment.dir): void {
-  writeFileSync(stateFile(dir), `${JSON.stringify(environment, null, 2)}\n`);
+  const temporary = `${stateFile(dir)}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(environment, null, 2)}\n`);
+  renameSync(temporary, stateFile(dir));
 }

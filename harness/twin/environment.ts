@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import type { TwinSteps } from "../components/component.ts";
 import { instanceNames } from "../components/registry.ts";
+import { ResumeLog } from "../components/resume.ts";
 import type { HarnessConfig } from "../config.ts";
 import { ensureEngine } from "../engine/docker-engine.ts";
 import { testcontainersEnv } from "../engine/testcontainers-env.ts";
@@ -19,7 +20,9 @@ import {
   writeEnvironment,
   type Environment,
 } from "./environment-state.ts";
-import { containerNameOf, LABEL_COMPONENT, LABEL_OWNER, ownerOf } from "./identity.ts";
+import { containerNameOf, LABEL_COMPONENT, LABEL_DATA, LABEL_OWNER, ownerOf } from "./identity.ts";
+import { clearExceptKept, readKept, writeKept, type KeptState } from "./kept-state.ts";
+import { isEmpty, surveyEnvironment, type Survey } from "./survey.ts";
 import { StartGraph } from "./start-graph.ts";
 import { EnvironmentError } from "./twin-setup.ts";
 
@@ -36,6 +39,8 @@ export interface StartResult {
   readonly environment: Environment;
   /** True when the environment was already up and env:up reused it. */
   readonly reused: boolean;
+  /** When env:up resumed or repaired the environment: what it did with each instance and each piece of state. */
+  readonly resumed?: readonly string[];
 }
 
 /** Other environments as the entry-point allocator sees them: by their containers and published ports. */
@@ -64,37 +69,81 @@ export async function containerStates(name: string): Promise<Record<string, stri
   );
 }
 
-/** Removes every container, network and volume of the environment, and its directory (CA, keys, state). */
-export async function stopEnvironment(config: HarnessConfig, name = config.envName): Promise<string[]> {
-  const leftovers = await removeLabelled(LABEL_OWNER, ownerOf(name));
+export interface StopOptions {
+  /** Keep the database's volume and the kept values (secrets, Elastic IP) for the next env:up. */
+  readonly keepData?: boolean;
+}
+
+/**
+ * Removes every container, network and volume of the environment, and its directory (CA, keys, state);
+ * with `keepData`, the database's volume and the kept values stay.
+ */
+export async function stopEnvironment(
+  config: HarnessConfig,
+  name = config.envName,
+  options: StopOptions = {},
+): Promise<string[]> {
+  const keep = options.keepData ? { keepVolumesLabelled: LABEL_DATA } : {};
+  const leftovers = await removeLabelled(LABEL_OWNER, ownerOf(name), keep);
   if (leftovers.length === 0) {
-    rmSync(envDir(config, name), { recursive: true, force: true });
+    if (options.keepData) clearExceptKept(envDir(config, name));
+    else rmSync(envDir(config, name), { recursive: true, force: true });
     releaseEntryPoints(name, claimsDir(config));
   }
   return leftovers;
 }
 
-/** The environment when every instance runs; a refusal naming the fix when only some exist. */
-async function existingEnvironment(config: HarnessConfig): Promise<Environment | undefined> {
+const allRunning = (survey: Survey) =>
+  COMPONENT_NAMES.every((instance) => survey.containers[instance]?.state === "running");
+
+/**
+ * What env:up starts from. With kept state the environment has been up with its data: whatever exists
+ * is resumed or repaired. Without it, anything of the environment is what a start-up that never
+ * finished left (a killed env:up): it is removed, and env:up starts afresh. Says which.
+ */
+async function startingPoint(
+  config: HarnessConfig,
+  dir: string,
+): Promise<{ survey: Survey; kept?: KeptState }> {
   const name = config.envName;
-  const existing = readEnvironment(config, name);
-  const states = await containerStates(name);
-  const broken = COMPONENT_NAMES.filter((instance) => states[instance] !== "running");
-  if (existing && broken.length === 0) return existing;
-  if (existing || Object.keys(states).length > 0) {
-    throw new EnvironmentError(
-      `environment "${name}" is partly up (not running: ${broken.join(", ")})`,
-      `take it down first: HARNESS_ENV=${name} npm run env:down (or look first: npm run env:logs -- ${broken[0] ?? "app"})`,
+  const survey = await surveyEnvironment(name);
+  const kept = readKept(dir);
+  if (kept) {
+    const states = COMPONENT_NAMES.map(
+      (instance) => `${instance} ${survey.containers[instance]?.state ?? "missing"}`,
     );
+    say(
+      `[resume] environment "${name}" (up since ${kept.since}): ${states.join(", ")}; bringing back what is not running`,
+    );
+    return { survey, kept };
   }
-  return undefined;
+  if (!isEmpty(survey) || existsSync(dir)) {
+    const left = [
+      `${Object.keys(survey.containers).length} container(s)`,
+      `${survey.networks.length} network(s)`,
+      `${survey.dataVolumes.length} data volume(s)`,
+      ...(existsSync(dir) ? [`its directory ${dir}`] : []),
+    ];
+    say(
+      `[recover] environment "${name}" has ${left.join(", ")} but no kept state: a start-up that never finished (a killed env:up) left them; removing them and starting afresh`,
+    );
+    const leftovers = await stopEnvironment(config, name);
+    if (leftovers.length > 0)
+      throw new EnvironmentError(
+        `cannot remove what is left of environment "${name}"`,
+        "see the lines above",
+      );
+  }
+  return { survey: await surveyEnvironment(name) };
 }
 
 /**
- * Brings the twin up (or reuses it when it is already up): the CDK stacks deployed to LocalStack, and
- * PostgreSQL, the Spring Boot jar, the instance's nginx and the CloudFront-like edge as containers,
- * reachable by their real names over TLS from this machine. Anything that fails or is interrupted
- * removes what this call started; an environment that was already up is never touched.
+ * Brings the twin up: the CDK stacks deployed to LocalStack, and PostgreSQL, the Spring Boot jar, the
+ * instance's nginx and the CloudFront-like edge as containers, reachable by their real names over TLS
+ * from this machine. An environment that is up is reused as it is; one that was up before (it has kept
+ * state) is resumed or repaired: running instances are kept, stopped ones started again, missing ones
+ * rebuilt, the database on its kept data. A fresh start that fails or is interrupted removes what it
+ * started; a resume that fails leaves what `env:down --keep-data` leaves.
  */
 export async function startEnvironment(
   config: HarnessConfig,
@@ -103,33 +152,45 @@ export async function startEnvironment(
   const name = config.envName;
   Object.assign(process.env, testcontainersEnv());
   await ensureEngine(config, options.signal);
-  const existing = await existingEnvironment(config);
-  if (existing) return { environment: existing, reused: true };
+  const dir = envDir(config, name);
+  const existing = readEnvironment(config, name);
+  if (existing && allRunning(await surveyEnvironment(name))) return { environment: existing, reused: true };
 
   // Bad input is refused before anything starts.
   if (config.appJar) checkSpringBootJar(config.appJar);
   if (config.webDist) checkWebDist(config.webDist);
+  const { survey, kept } = await startingPoint(config, dir);
   const { points: entries, movedPast } = await allocateEntryPoints(name, claimsDir(config), neighbours);
   for (const { octet, holder } of movedPast) {
     say(`[entry points] 127.88.${octet}.* is held by environment "${holder}"; moving on`);
   }
-  const dir = envDir(config, name);
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const resume = new ResumeLog(survey.containers, kept !== undefined);
   const graph = new StartGraph<TwinSteps>(options.signal);
+  const cleanup = kept ? { keepData: true } : {};
   // Ctrl-C: remove what exists now, so the steps in flight fail fast; the catch below removes the rest.
   let interruptCleanup: Promise<unknown> = Promise.resolve();
-  const onAbort = () => void (interruptCleanup = removeLabelled(LABEL_OWNER, ownerOf(name)));
+  const onAbort = () =>
+    void (interruptCleanup = removeLabelled(
+      LABEL_OWNER,
+      ownerOf(name),
+      kept ? { keepVolumesLabelled: LABEL_DATA } : {},
+    ));
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const environment = await bringUp({ config, dir, entries }, graph);
+    const { environment, keep } = await bringUp({ config, dir, entries, resume, kept }, graph);
+    writeKept(dir, { since: kept?.since ?? environment.startedAt, ...keep });
     writeEnvironment(environment);
-    return { environment, reused: false };
+    return { environment, reused: false, ...(kept ? { resumed: resume.describe() } : {}) };
   } catch (error) {
-    say(`[${name}] start-up failed: removing what it started`);
+    say(
+      kept
+        ? `[${name}] resume failed: removing its containers and networks; the database's data and the kept values stay for the next env:up (env:down removes them)`
+        : `[${name}] start-up failed: removing what it started`,
+    );
     // Nothing may still be writing files or starting containers when the cleanup runs.
     await Promise.allSettled([graph.settled(), interruptCleanup]);
-    await stopEnvironment(config, name);
+    await stopEnvironment(config, name, cleanup);
     throw options.signal?.aborted && !(error instanceof InterruptedError) ? options.signal.reason : error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);

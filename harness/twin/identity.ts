@@ -23,3 +23,12 @@ export const labelsOf = (environment: string, instance: string): Record<string, 
   [LABEL_OWNER]: ownerOf(environment),
   [LABEL_COMPONENT]: instance,
 });
+
+/**
+ * Label on a volume that holds an environment's data (the database's): `env:down --keep-data` and a
+ * failed resume leave such volumes for the next env:up; everything else of the environment goes.
+ */
+export const LABEL_DATA = "io.threadcast.harness.data";
+
+/** A named volume of an environment: tc-<environment>-<role> (database-data). */
+export const volumeNameOf = (environment: string, role: string) => `tc-${environment}-${role}`;

@@ -69,8 +69,15 @@ export async function deployTwin(options: {
   readonly operatorCidr: string;
   readonly signal?: AbortSignal;
 }): Promise<DeployedTwin> {
-  const deployment = await deployToEmulator({ ...options, phase: 1 });
-  const stacks = readStacks(join(options.workDir, "cdk.out"));
+  return readDeployedTwin(await deployToEmulator({ ...options, phase: 1 }), options.workDir);
+}
+
+/** What the stand-ins need from a deployment (fresh, or still in the emulator from an earlier run). */
+export async function readDeployedTwin(
+  deployment: EmulatorDeployment,
+  workDir: string,
+): Promise<DeployedTwin> {
+  const stacks = readStacks(join(workDir, "cdk.out"));
   const backend = deployedStack<BackendOutput>(stacks, deployment.outputs, STACK_NAMES.backend);
   const frontend = deployedStack<FrontendOutput>(stacks, deployment.outputs, STACK_NAMES.frontend);
   const topology = deriveTopology(backend.stack.template, frontend.stack.template);
