@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["harness/**/*.test.ts", "infra/test/**/*.test.ts", "fixtures/web/src/**/*.test.ts"],
-          exclude: ["**/*.integration.test.ts", "**/node_modules/**"],
+          exclude: ["**/*.integration.test.ts", "**/*.drill.test.ts", "**/node_modules/**"],
         },
       },
       {
@@ -39,6 +39,23 @@ export default defineConfig({
           env: testcontainersEnv(),
         },
       },
+      // Faults to a whole twin (the engine restarted, env:up killed): run alone, after every other project,
+      // because restarting the engine stops every container on it (`npm test` runs them second).
+      ...(process.env.HARNESS_DRILLS
+        ? [
+            {
+              test: {
+                name: "drills",
+                include: ["harness/**/*.drill.test.ts"],
+                globalSetup: ["harness/testing/docker-global-setup.ts"],
+                testTimeout: 600_000,
+                hookTimeout: 900_000,
+                fileParallelism: false,
+                env: testcontainersEnv(),
+              },
+            },
+          ]
+        : []),
       // Smoke checks against a deployment: only when `npm run smoke` names a target (never in npm test).
       ...(process.env.SMOKE_TARGET
         ? [

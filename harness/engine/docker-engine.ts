@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -53,6 +53,25 @@ async function gatherFacts(config: HarnessConfig, probe: Probe): Promise<HostFac
   };
 }
 
+/** Beside the engine's log: the pid of the dockerd the harness started. */
+const startedEngineFile = (logFile: string) => join(dirname(logFile), "dockerd.pid");
+
+/**
+ * The pid of the dockerd this harness started, while it still runs; undefined when the engine was found
+ * (a Docker Desktop, a system service) or has stopped.
+ */
+export function harnessStartedEngine(config: HarnessConfig): number | undefined {
+  const file = startedEngineFile(join(config.stateDir, "dockerd.log"));
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, "utf8").trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "dockerd" ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts dockerd detached (it outlives this process, as a service would) and waits until it answers. */
 async function startDockerd(logFile: string, signal?: AbortSignal): Promise<string> {
   const dockerd = findExecutable("dockerd", SBIN);
@@ -65,6 +84,8 @@ async function startDockerd(logFile: string, signal?: AbortSignal): Promise<stri
   const out = openSync(logFile, "a");
   const child = spawn(dockerd, [], { detached: true, stdio: ["ignore", out, out] });
   closeSync(out);
+  // Which dockerd the harness started: the engine-restart drill restarts that one and no other.
+  writeFileSync(startedEngineFile(logFile), `${child.pid ?? ""}\n`);
   let exited: number | null | undefined;
   child.on("exit", (code) => (exited = code));
   child.unref();

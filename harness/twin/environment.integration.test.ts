@@ -1,27 +1,25 @@
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { emulatorClients } from "../cdk/emulator-clients.ts";
-import { loadConfig, REPO_ROOT, type HarnessConfig } from "../config.ts";
-import { LABEL_OWNER } from "../support/cleanup.ts";
+import { loadConfig, type HarnessConfig } from "../config.ts";
 import { run } from "../support/run.ts";
 import { SPRING_BOOT_MANIFEST, writeZip } from "../testing/zip.ts";
 import { COMPOSE_ENV, entryPointsAt, homeOctet } from "./entry-points.ts";
 import {
   COMPONENT_NAMES,
   containerStates,
-  ownerOf,
   readEnvironment,
   startEnvironment,
   stopEnvironment,
   type Environment,
 } from "./environment.ts";
 import { twinAgent, twinHttpsGet } from "../client/twin-client.ts";
+import { claimsOf, cli, leftovers, upInterruptedAt } from "../testing/env-cli.ts";
 
 const suffix = inject("runOwner").replace(/^test-/, "");
 /** Two names that hash to the same entry points, so the second must be moved to free ones. */
@@ -34,78 +32,6 @@ function sameHome(a: string, prefix: string): { a: string; b: string } {
 }
 const configFor = (envName: string): HarnessConfig => ({ ...loadConfig(), envName });
 const scratch = mkdtempSync(join(tmpdir(), "env-it-"));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the harness CLI as a user would (npm run env:* runs the same), with extra environment variables. */
-function cli(
-  args: string[],
-  env: Record<string, string>,
-  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
-): Promise<CliResult> {
-  return new Promise((resolve) => {
-    // Its own process group, as a terminal runs it: Ctrl-C is then a SIGINT to the whole group.
-    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["harness/cli.ts", ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      detached: true,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += String(chunk)));
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += String(chunk);
-      onStderr?.(stderr, child);
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/**
- * env:up interrupted as a terminal's Ctrl-C does (SIGINT to its whole process group; tsx relays it to
- * node once more, and that copy is not a second press) once its progress shows `marker`.
- */
-async function upInterruptedAt(
-  marker: string,
-  env: Record<string, string>,
-): Promise<CliResult & { sent: boolean }> {
-  let sent = false;
-  const result = await cli(["up"], env, (stderr, child) => {
-    if (!sent && stderr.includes(marker) && child.pid !== undefined) {
-      sent = true;
-      process.kill(-child.pid, "SIGINT");
-    }
-  });
-  return { ...result, sent };
-}
-
-/** Everything of an environment still on the engine: containers, networks and volumes with its label. */
-async function leftovers(name: string): Promise<string[]> {
-  const filter = `label=${LABEL_OWNER}=${ownerOf(name)}`;
-  const lists = await Promise.all([
-    run("docker", ["ps", "-aq", "--filter", filter]),
-    run("docker", ["network", "ls", "-q", "--filter", filter]),
-    run("docker", ["volume", "ls", "-q", "--filter", filter]),
-  ]);
-  return lists.flatMap((list) => list.stdout.split("\n").filter((id) => id.trim() !== ""));
-}
-
-/** The entry-point claims that name the environment (released by env:down and by a failed start). */
-function claimsOf(name: string): string[] {
-  const dir = join(loadConfig().cacheDir, "entry-points");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((file) => {
-    try {
-      return readFileSync(join(dir, file), "utf8").includes(`"${name}"`);
-    } catch {
-      return false; // released between the listing and the read
-    }
-  });
-}
 
 async function inspect(id: string): Promise<Record<string, unknown>> {
   const result = await run("docker", ["inspect", id]);

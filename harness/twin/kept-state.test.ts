@@ -7,7 +7,9 @@ import { clearExceptKept, keptDir, readKept, writeKept, type KeptState } from ".
 const state: KeptState = {
   since: "2026-12-02T10:00:00.000Z",
   secrets: { databasePassword: "pw-1", jwt: "jwt-1" },
-  replacements: { ThreadcastBackend: { ApiEip: { ref: "203.0.113.7", attributes: { PublicIp: "203.0.113.7" } } } },
+  replacements: {
+    ThreadcastBackend: { ApiEip: { ref: "203.0.113.7", attributes: { PublicIp: "203.0.113.7" } } },
+  },
 };
 
 describe("kept state", () => {

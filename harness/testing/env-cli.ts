@@ -1,0 +1,104 @@
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadConfig, REPO_ROOT } from "../config.ts";
+import { LABEL_OWNER } from "../support/cleanup.ts";
+import { run } from "../support/run.ts";
+import { ownerOf } from "../twin/identity.ts";
+
+/** How the environment tests drive the harness's CLI as a user would, and what they look for afterwards. */
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the harness CLI as a user would (npm run env:* runs the same), with extra environment variables. */
+export function cli(
+  args: string[],
+  env: Record<string, string>,
+  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
+): Promise<CliResult> {
+  return new Promise((resolve) => {
+    // Its own process group, as a terminal runs it: Ctrl-C is then a SIGINT to the whole group.
+    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["harness/cli.ts", ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      detached: true,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += String(chunk)));
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += String(chunk);
+      onStderr?.(stderr, child);
+    });
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * env:up interrupted as a terminal's Ctrl-C does (SIGINT to its whole process group; tsx relays it to
+ * node once more, and that copy is not a second press) once its progress shows `marker`.
+ */
+export async function upInterruptedAt(
+  marker: string,
+  env: Record<string, string>,
+): Promise<CliResult & { sent: boolean }> {
+  let sent = false;
+  const result = await cli(["up"], env, (stderr, child) => {
+    if (!sent && stderr.includes(marker) && child.pid !== undefined) {
+      sent = true;
+      process.kill(-child.pid, "SIGINT");
+    }
+  });
+  return { ...result, sent };
+}
+
+/** Everything of an environment still on the engine: containers, networks and volumes with its label. */
+export async function leftovers(name: string): Promise<string[]> {
+  const filter = `label=${LABEL_OWNER}=${ownerOf(name)}`;
+  const lists = await Promise.all([
+    run("docker", ["ps", "-aq", "--filter", filter]),
+    run("docker", ["network", "ls", "-q", "--filter", filter]),
+    run("docker", ["volume", "ls", "-q", "--filter", filter]),
+  ]);
+  return lists.flatMap((list) => list.stdout.split("\n").filter((id) => id.trim() !== ""));
+}
+
+/** The entry-point claims that name the environment (released by env:down and by a failed start). */
+export function claimsOf(name: string): string[] {
+  const dir = join(loadConfig().cacheDir, "entry-points");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((file) => {
+    try {
+      return readFileSync(join(dir, file), "utf8").includes(`"${name}"`);
+    } catch {
+      return false; // released between the listing and the read
+    }
+  });
+}
+
+/**
+ * env:up killed (SIGKILL to its whole process group, as an out-of-memory kill or a closed terminal's
+ * hang-up that nothing catches) `afterMs` after it started: nothing of it can clean up. Returns its last
+ * progress line, to say where it was cut.
+ */
+export function upKilledAfter(afterMs: number, env: Record<string, string>): Promise<{ lastLine: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["harness/cli.ts", "up"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      detached: true,
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += String(chunk)));
+    child.stdout.resume();
+    // The fault's moment: where a kill lands is what the drill varies, not a wait for anything.
+    const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"), afterMs);
+    child.on("exit", () => {
+      clearTimeout(timer);
+      resolve({ lastLine: stderr.trim().split("\n").at(-1) ?? "" });
+    });
+  });
+}
