@@ -38,7 +38,7 @@ const benches: Bench[] = quick
       { script: "proxy-cost", args: ["100"], twin: true },
       { script: "fanout", args: ["50", "1"], twin: true },
       { script: "load", args: ["5", "4"], twin: true },
-      { script: "leaks", args: ["1", "1"] },
+      { script: "leaks", args: ["1", "1", "1"] },
     ]
   : [
       { script: "env-up", args: ["--cold"] },
@@ -48,7 +48,7 @@ const benches: Bench[] = quick
       { script: "fanout", args: ["500", "5"], twin: true },
       { script: "load", args: ["60", "10"], twin: true },
       { script: "anchors", args: ["3"] },
-      { script: "leaks", args: ["50", "20"] },
+      { script: "leaks", args: ["50", "20", "10"] },
       { script: "db-reset", args: ["5"] },
     ];
 

@@ -1,12 +1,14 @@
 /**
  * Benchmark: leaks. Consecutive `env:up` / `env:down` cycles through the CLI, as a developer runs them,
  * then `env:up` runs interrupted by SIGINT to their whole process group (what Ctrl-C in a terminal
- * sends) at a random point of the start-up, with no `env:down` after them. After every run it counts what
+ * sends) at a random point of the start-up, with no `env:down` after them, then `env:up` runs killed by
+ * SIGKILL at a random point (nothing of them can clean up), each followed by an `env:up` that must
+ * recover and an `env:down`. After every run it counts what
  * is left of the environment: containers, networks and volumes with its label, its directory under
  * .harness/envs, its entry-point claim, and untagged images with the harness's labels that were not
  * there before.
  *
- *   npm run bench:leaks -- [cycles] [interrupted]   (default 50 and 20)
+ *   npm run bench:leaks -- [cycles] [interrupted] [killed]   (default 50, 20 and 10)
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -19,6 +21,7 @@ import { median, onInterrupt, round, writeResult } from "./lib.ts";
 
 const cycles = Number(process.argv[2] ?? 50);
 const interrupted = Number(process.argv[3] ?? 20);
+const killed = Number(process.argv[4] ?? 10);
 const name = `leak-${process.pid}`;
 const config = { ...loadConfig(), envName: name };
 const claimsDir = join(config.cacheDir, "entry-points");
@@ -99,10 +102,14 @@ onInterrupt(async () => {
   await cli(["down"]);
 });
 
-/** Runs the CLI in its own process group; `interruptAfterMs` sends SIGINT to the group, as Ctrl-C does. */
+/**
+ * Runs the CLI in its own process group; `interruptAfterMs` sends `signal` to the group: SIGINT, as
+ * Ctrl-C does, or SIGKILL, as an out-of-memory kill does.
+ */
 function cli(
   args: string[],
   interruptAfterMs?: number,
+  signal: NodeJS.Signals = "SIGINT",
 ): Promise<{ code: number | null; ms: number; tail: string }> {
   return new Promise((resolve) => {
     const started = performance.now();
@@ -119,7 +126,7 @@ function cli(
       interruptAfterMs === undefined
         ? undefined
         : setTimeout(() => {
-            if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGINT");
+            if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, signal);
           }, interruptAfterMs);
     // A start-up or take-down that hangs is a failure of its own, not a reason to wait forever.
     const limit = setTimeout(() => {
@@ -167,18 +174,43 @@ for (let index = 0; index < interrupted; index += 1) {
   );
 }
 
+// Killed anywhere in a start-up: the next env:up must find what it left and recover (a first start-up
+// that never finished is removed and started afresh), and env:down must then leave nothing.
+const killedRuns: { atMs: number; recovered: boolean; leaked: number }[] = [];
+for (let index = 0; index < killed; index += 1) {
+  const atMs = Math.round(500 + Math.random() * (upMedian - 500));
+  await cli(["up"], atMs, "SIGKILL");
+  const next = await cli(["up"]);
+  if (next.code !== 0)
+    failures.push(`env:up after the run killed at ${atMs} ms exited ${next.code}: ${next.tail}`);
+  await cli(["down"]);
+  const found = await leftovers();
+  killedRuns.push({ atMs, recovered: next.code === 0, leaked: leaked(found) });
+  if (leaked(found) > 0)
+    failures.push(`killed run ${index + 1} (at ${atMs} ms) left ${JSON.stringify(found)}`);
+  process.stderr.write(
+    `[bench] killed ${index + 1}/${killed} at ${round(atMs / 1000)} s: next env:up exit ${next.code}, left ${leaked(found)}\n`,
+  );
+}
+
 const result = {
   cycles,
   interrupted,
+  killed,
   upMs: { median: median(full.map((cycle) => cycle.upMs)), samples: full.map((cycle) => cycle.upMs) },
   downMs: { median: median(full.map((cycle) => cycle.downMs)) },
   leftAfterCycles: full.reduce((sum, cycle) => sum + cycle.leaked, 0),
   leftAfterInterrupts: cut.reduce((sum, run) => sum + run.leaked, 0),
   interrupts: cut,
+  leftAfterKilled: killedRuns.reduce((sum, run) => sum + run.leaked, 0),
+  recoveredAfterKilled: killedRuns.filter((run) => run.recovered).length,
+  kills: killedRuns,
   failures,
   target: { left: 0 },
 };
-// Interrupted runs alone (no cycles) are kept apart, so they never replace a full run's record.
-const file = await writeResult(cycles === 0 ? "leaks-interrupted" : "leaks", result);
-process.stdout.write(`${JSON.stringify({ ...result, interrupts: undefined }, null, 2)}\n${file}\n`);
+// Runs without cycles are kept apart, so they never replace a full run's record.
+const file = await writeResult(cycles === 0 ? "leaks-partial" : "leaks", result);
+process.stdout.write(
+  `${JSON.stringify({ ...result, interrupts: undefined, kills: undefined }, null, 2)}\n${file}\n`,
+);
 process.exitCode = failures.length === 0 ? 0 : 1;

@@ -143,22 +143,21 @@ const ROWS: Row[] = [
     target: "",
   },
   {
-    figure: "leaks: up/down cycles, interrupted runs",
+    figure: "leaks: up/down cycles, interrupted runs, killed runs then env:up",
     file: "leaks",
     value: (r) =>
-      `${num(at(r, "cycles"))} cycles left ${num(at(r, "leftAfterCycles"))}; ${num(at(r, "interrupted"))} interrupted left ${num(at(r, "leftAfterInterrupts"))}`,
+      `${num(at(r, "cycles"))} cycles left ${num(at(r, "leftAfterCycles"))}; ${num(at(r, "interrupted"))} interrupted left ${num(at(r, "leftAfterInterrupts"))}` +
+      (at(r, "killed") === undefined
+        ? "; killed runs not measured"
+        : `; ${num(at(r, "killed"))} killed: ${num(at(r, "recoveredAfterKilled"))} recovered by the next env:up, left ${num(at(r, "leftAfterKilled"))}`),
     target: "0",
     met: (r) =>
-      num(at(r, "leftAfterCycles")) + num(at(r, "leftAfterInterrupts")) === 0 &&
+      num(at(r, "leftAfterCycles")) +
+        num(at(r, "leftAfterInterrupts")) +
+        num(at(r, "leftAfterKilled") ?? 0) ===
+        0 &&
+      num(at(r, "recoveredAfterKilled")) === num(at(r, "killed")) &&
       (at(r, "failures") as unknown[] | undefined)?.length === 0,
-  },
-  {
-    figure: "leaks: interrupted runs alone (a rerun of the SIGINT part)",
-    file: "leaks-interrupted",
-    value: (r) => `${num(at(r, "interrupted"))} interrupted left ${num(at(r, "leftAfterInterrupts"))}`,
-    target: "0",
-    met: (r) =>
-      num(at(r, "leftAfterInterrupts")) === 0 && (at(r, "failures") as unknown[] | undefined)?.length === 0,
   },
   {
     figure: "emulator anchor: start / idle memory / CDK deploy",
