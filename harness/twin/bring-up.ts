@@ -168,14 +168,30 @@ async function checkNames(environment: Environment): Promise<void> {
   }
 }
 
+/** The environment's network `role`: made now, or kept from an earlier run (a resume reuses it). */
 async function createNetwork(environment: string, role: string, internal: boolean): Promise<string> {
   const name = networkNameOf(environment, role);
+  const owner = ownerOf(environment);
+  const existing = await run("docker", [
+    "network",
+    "inspect",
+    "--format",
+    `{{index .Labels "${LABEL_OWNER}"}} {{.Internal}}`,
+    name,
+  ]);
+  if (existing.code === 0) {
+    if (existing.stdout.trim() === `${owner} ${internal}`) return name;
+    throw new EnvironmentError(
+      `a network named ${name} exists but is not this environment's ${role} network (${existing.stdout.trim() || "no owner label"})`,
+      `remove it (docker network rm ${name}) or name the environment differently (HARNESS_ENV)`,
+    );
+  }
   const result = await run("docker", [
     "network",
     "create",
     ...(internal ? ["--internal"] : []),
     "--label",
-    `${LABEL_OWNER}=${ownerOf(environment)}`,
+    `${LABEL_OWNER}=${owner}`,
     name,
   ]);
   if (result.code !== 0) throw new EnvironmentError(`cannot create network ${name}: ${result.stderr.trim()}`);

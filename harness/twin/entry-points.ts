@@ -147,9 +147,10 @@ export async function allocateEntryPoints(
   name: string,
   claimsDir: string,
   neighbours: Neighbours,
+  resume: ResumeAt = {},
 ): Promise<Allocation> {
   mkdirSync(claimsDir, { recursive: true });
-  const home = homeOctet(name);
+  const home = resume.octet ?? homeOctet(name);
   const reserved = name === COMPOSE_ENV ? -1 : homeOctet(COMPOSE_ENV);
   const movedPast: { octet: number; holder: string }[] = [];
   for (let step = 0; step < OCTETS; step += 1) {
@@ -168,6 +169,8 @@ export async function allocateEntryPoints(
     if (taken.length === 0) return { points, movedPast };
     const [firstTaken = ""] = taken;
     const publisher = await neighbours.publisherOf(firstTaken.slice(0, firstTaken.lastIndexOf(":")));
+    // A resumed environment's own running containers hold its ports: they are its entry points still.
+    if (publisher === name && resume.octet === octet) return { points, movedPast };
     releaseEntryPoints(name, claimsDir);
     if (publisher === undefined || publisher === name) throw portInUse(name, points, taken);
     movedPast.push({ octet, holder: publisher });
@@ -177,6 +180,14 @@ export async function allocateEntryPoints(
     "take environments down that you no longer need: npm run env:status lists this one; docker ps --filter label=io.threadcast.harness.owner lists all",
   );
 }
+
+/** Where a resumed environment's containers already are: its octet is tried first, its own ports accepted. */
+export interface ResumeAt {
+  readonly octet?: number;
+}
+
+/** The octet of an environment's entry points (127.88.N.x). */
+export const octetOf = (points: EntryPoints) => Number(points.edge.address.split(".")[2]);
 
 /** Claims the octet for `name`; returns the other environment holding it instead, if any. */
 async function claimOctet(

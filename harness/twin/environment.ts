@@ -12,7 +12,7 @@ import { removeLabelled } from "../support/cleanup.ts";
 import { say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
 import { bringUp } from "./bring-up.ts";
-import { allocateEntryPoints, releaseEntryPoints, type Neighbours } from "./entry-points.ts";
+import { allocateEntryPoints, octetOf, releaseEntryPoints, type Neighbours } from "./entry-points.ts";
 import {
   claimsDir,
   envDir,
@@ -160,7 +160,14 @@ export async function startEnvironment(
   if (config.appJar) checkSpringBootJar(config.appJar);
   if (config.webDist) checkWebDist(config.webDist);
   const { survey, kept } = await startingPoint(config, dir);
-  const { points: entries, movedPast } = await allocateEntryPoints(name, claimsDir(config), neighbours);
+  // A resume keeps the addresses its containers publish on.
+  const resumeAt = kept && existing ? { octet: octetOf(existing.entryPoints) } : {};
+  const { points: entries, movedPast } = await allocateEntryPoints(
+    name,
+    claimsDir(config),
+    neighbours,
+    resumeAt,
+  );
   for (const { octet, holder } of movedPast) {
     say(`[entry points] 127.88.${octet}.* is held by environment "${holder}"; moving on`);
   }
