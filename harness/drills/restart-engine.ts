@@ -1,16 +1,7 @@
-import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import type { HarnessConfig } from "../config.ts";
 import { ensureEngine, harnessStartedEngine } from "../engine/docker-engine.ts";
-
-/** True while the process runs (a zombie nobody reaped yet has exited). */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
+import { processAlive } from "../support/process-alive.ts";
 
 /**
  * Restarts the Docker engine as a reboot or a laptop's sleep does to a twin: every container exits with
@@ -25,7 +16,7 @@ export async function restartHarnessEngine(config: HarnessConfig): Promise<numbe
   process.kill(pid, "SIGTERM");
   // dockerd stops its containers (10 s grace each, in parallel) before it exits.
   const deadline = Date.now() + 90_000;
-  while (alive(pid)) {
+  while (processAlive(pid)) {
     if (Date.now() > deadline) throw new Error(`dockerd (pid ${pid}) did not exit within 90 s of SIGTERM`);
     await delay(200);
   }

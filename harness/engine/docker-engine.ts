@@ -5,6 +5,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { HarnessConfig } from "../config.ts";
 import { EngineError } from "../errors.ts";
 import { aptInstall, findExecutable, isRoot, osIds } from "../support/host.ts";
+import { processAlive } from "../support/process-alive.ts";
 import { formatMs, say } from "../support/progress.ts";
 import { lastLines, run } from "../support/run.ts";
 import { planEngine, type HostFacts } from "./engine-plan.ts";
@@ -66,7 +67,9 @@ export function harnessStartedEngine(config: HarnessConfig): number | undefined 
   const pid = Number(readFileSync(file, "utf8").trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
-    return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "dockerd" ? pid : undefined;
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "dockerd" && processAlive(pid)
+      ? pid
+      : undefined;
   } catch {
     return undefined;
   }

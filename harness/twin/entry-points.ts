@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { connect } from "node:net";
 import { join } from "node:path";
 import { HarnessError } from "../errors.ts";
+import { processAlive } from "../support/process-alive.ts";
 
 /** A port on this machine that the twin needs and something else already holds. */
 export class PortInUseError extends HarnessError {}
@@ -125,15 +126,6 @@ function parseClaim(text: string | undefined): Claim | undefined {
 
 const readClaim = (dir: string, octet: number) => parseClaim(readClaimText(dir, octet));
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Gives an environment its entry points: its home octet (a hash of the name, so it keeps its addresses
  * across restarts) unless another harness environment holds it, in which case the next free octet, so two
@@ -170,7 +162,7 @@ export async function allocateEntryPoints(
     const [firstTaken = ""] = taken;
     const publisher = await neighbours.publisherOf(firstTaken.slice(0, firstTaken.lastIndexOf(":")));
     // A resumed environment's own running containers hold its ports: they are its entry points still.
-    if (publisher === name && resume.octet === octet) return { points, movedPast };
+    if (publisher === name && resume.own) return { points, movedPast };
     releaseEntryPoints(name, claimsDir);
     if (publisher === undefined || publisher === name) throw portInUse(name, points, taken);
     movedPast.push({ octet, holder: publisher });
@@ -181,9 +173,10 @@ export async function allocateEntryPoints(
   );
 }
 
-/** Where a resumed environment's containers already are: its octet is tried first, its own ports accepted. */
+/** A resumed environment: the octet its containers were on is tried first, and its own ports are accepted. */
 export interface ResumeAt {
   readonly octet?: number;
+  readonly own?: boolean;
 }
 
 /** The octet of an environment's entry points (127.88.N.x). */

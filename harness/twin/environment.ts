@@ -161,7 +161,7 @@ export async function startEnvironment(
   if (config.webDist) checkWebDist(config.webDist);
   const { survey, kept } = await startingPoint(config, dir);
   // A resume keeps the addresses its containers publish on.
-  const resumeAt = kept && existing ? { octet: octetOf(existing.entryPoints) } : {};
+  const resumeAt = kept ? { own: true, ...(existing ? { octet: octetOf(existing.entryPoints) } : {}) } : {};
   const { points: entries, movedPast } = await allocateEntryPoints(
     name,
     claimsDir(config),
