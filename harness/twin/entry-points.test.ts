@@ -158,6 +158,24 @@ describe("allocateEntryPoints (two environments never share an address, however 
       server.close();
     }
   });
+
+  it("gives a resumed environment the ports its own containers publish on, and nobody else", async () => {
+    const dir = claimsDir();
+    const name = await nameAwayFrom(`own${process.pid}`);
+    const address = entryPoints(name).api.address;
+    const server = await listen(8080, address);
+    try {
+      const own = neighbours([], { [address]: name });
+      const resumed = await allocateEntryPoints(name, dir, own, { own: true, octet: homeOctet(name) });
+      expect(resumed.points).toEqual(entryPoints(name));
+      expect(resumed.movedPast).toEqual([]);
+      releaseEntryPoints(name, dir);
+      // A fresh start of the same name does not take over ports something holds, even its own.
+      await expect(allocateEntryPoints(name, dir, own)).rejects.toThrow(`already in use: ${address}:8080`);
+    } finally {
+      server.close();
+    }
+  });
 });
 
 describe("cacheControlFor (how a release uploads the web build)", () => {
