@@ -1,17 +1,8 @@
 import type { StackArtifact } from "./cloud-assembly.ts";
+import type { Coverage } from "./stand-in-entry.ts";
 import { STAND_IN_REGISTRY } from "./stand-in-registry.ts";
 
-/**
- * How the twin provides a resource of the synthesized templates:
- * - `emulator`: LocalStack's CloudFormation engine creates it (and, for a few types, the harness
- *   completes what the engine ignored);
- * - `service-api`: its CloudFormation type is missing (or cannot work) in LocalStack community, so the
- *   harness removes it from the emulator's copy of the template and makes it through the service's API;
- * - `stand-in`: a container of the twin plays it (the template's copy is removed, references get the
- *   stand-in's values);
- * - `unsupported`: none of the above; the deploy refuses to start.
- */
-export type Coverage = "emulator" | "service-api" | "stand-in" | "unsupported";
+export type { Coverage };
 
 export interface CoverageRow {
   readonly stack: string;
