@@ -15,7 +15,7 @@ import { formatMs, say } from "./support/progress.ts";
 import { composeSetup } from "./twin/compose-setup.ts";
 import { COMPOSE_FILE, currentComposeDocument, renderCompose } from "./twin/compose.ts";
 import { envDown, envLogs, envStatus, envUp } from "./twin/environment-cli.ts";
-import { stopEnvironment } from "./twin/environment.ts";
+import { hasKeptState, stopEnvironment } from "./twin/environment.ts";
 
 const USAGE = `usage: tsx harness/cli.ts <command>
   engine   make sure a Docker engine answers (installs and starts one on a Debian host as root)
@@ -142,8 +142,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (process.argv[2] === "up") {
       const config = loadConfig();
       setTimeout(() => {
-        say(`cleanup is taking too long: removing the environment by its label and exiting`);
-        void stopEnvironment(config)
+        // An environment that was up before keeps its data, as a resume that fails does.
+        const keepData = hasKeptState(config);
+        say(
+          `cleanup is taking too long: removing the environment by its label${keepData ? " (its data kept)" : ""} and exiting`,
+        );
+        void stopEnvironment(config, config.envName, { keepData })
           .catch(() => undefined)
           .finally(() => process.exit(130));
       }, config.interruptGraceMs).unref();

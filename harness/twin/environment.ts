@@ -12,7 +12,13 @@ import { removeLabelled } from "../support/cleanup.ts";
 import { say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
 import { bringUp } from "./bring-up.ts";
-import { allocateEntryPoints, octetOf, releaseEntryPoints, type Neighbours } from "./entry-points.ts";
+import {
+  allocateEntryPoints,
+  octetOf,
+  releaseEntryPoints,
+  type EntryPoints,
+  type Neighbours,
+} from "./entry-points.ts";
 import {
   claimsDir,
   envDir,
@@ -93,6 +99,10 @@ export async function stopEnvironment(
   return leftovers;
 }
 
+/** True when the environment has been up with its data (a resume or a repair would keep it). */
+export const hasKeptState = (config: HarnessConfig, name = config.envName) =>
+  readKept(envDir(config, name)) !== undefined;
+
 const allRunning = (survey: Survey) =>
   COMPONENT_NAMES.every((instance) => survey.containers[instance]?.state === "running");
 
@@ -137,6 +147,21 @@ async function startingPoint(
   return { survey: await surveyEnvironment(name) };
 }
 
+/** The environment's entry points; a resume keeps the addresses its containers publish on. */
+async function entryPointsFor(
+  name: string,
+  config: HarnessConfig,
+  resuming: boolean,
+  existing: Environment | undefined,
+): Promise<EntryPoints> {
+  const at = resuming ? { own: true, ...(existing ? { octet: octetOf(existing.entryPoints) } : {}) } : {};
+  const { points, movedPast } = await allocateEntryPoints(name, claimsDir(config), neighbours, at);
+  for (const { octet, holder } of movedPast) {
+    say(`[entry points] 127.88.${octet}.* is held by environment "${holder}"; moving on`);
+  }
+  return points;
+}
+
 /**
  * Brings the twin up: the CDK stacks deployed to LocalStack, and PostgreSQL, the Spring Boot jar, the
  * instance's nginx and the CloudFront-like edge as containers, reachable by their real names over TLS
@@ -160,29 +185,15 @@ export async function startEnvironment(
   if (config.appJar) checkSpringBootJar(config.appJar);
   if (config.webDist) checkWebDist(config.webDist);
   const { survey, kept } = await startingPoint(config, dir);
-  // A resume keeps the addresses its containers publish on.
-  const resumeAt = kept ? { own: true, ...(existing ? { octet: octetOf(existing.entryPoints) } : {}) } : {};
-  const { points: entries, movedPast } = await allocateEntryPoints(
-    name,
-    claimsDir(config),
-    neighbours,
-    resumeAt,
-  );
-  for (const { octet, holder } of movedPast) {
-    say(`[entry points] 127.88.${octet}.* is held by environment "${holder}"; moving on`);
-  }
+  const entries = await entryPointsFor(name, config, kept !== undefined, existing);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const resume = new ResumeLog(survey.containers, kept !== undefined);
   const graph = new StartGraph<TwinSteps>(options.signal);
   const cleanup = kept ? { keepData: true } : {};
   // Ctrl-C: remove what exists now, so the steps in flight fail fast; the catch below removes the rest.
   let interruptCleanup: Promise<unknown> = Promise.resolve();
-  const onAbort = () =>
-    void (interruptCleanup = removeLabelled(
-      LABEL_OWNER,
-      ownerOf(name),
-      kept ? { keepVolumesLabelled: LABEL_DATA } : {},
-    ));
+  const keepVolumes = kept ? { keepVolumesLabelled: LABEL_DATA } : {};
+  const onAbort = () => void (interruptCleanup = removeLabelled(LABEL_OWNER, ownerOf(name), keepVolumes));
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const { environment, keep } = await bringUp({ config, dir, entries, resume, kept }, graph);
