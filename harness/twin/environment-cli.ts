@@ -7,6 +7,7 @@ import type { ComponentKind } from "../components/component.ts";
 import { COMPONENTS, instanceNames } from "../components/registry.ts";
 import {
   containerStates,
+  hasKeptState,
   readEnvironment,
   startEnvironment,
   stopEnvironment,
@@ -134,7 +135,11 @@ export async function envStatus(): Promise<number> {
   const environment = readEnvironment(config);
   const rows = await instanceStatus(config.envName);
   if (!environment && rows.every((row) => row.state === "missing")) {
-    say(`environment "${config.envName}" is not up (npm run env:up brings it up)`);
+    say(
+      hasKeptState(config)
+        ? `environment "${config.envName}" is down with its data kept (${envPrefix(config.envName)}npm run env:up resumes it on that data)`
+        : `environment "${config.envName}" is not up (npm run env:up brings it up)`,
+    );
     return 3;
   }
   out(

@@ -138,6 +138,9 @@ describe("a twin that survives the machine: resume, repair and recovery keep its
       `label=io.threadcast.harness.owner=env-${NAME}`,
     ]);
     expect(left.stdout.trim()).toBe(volumeNameOf(NAME, "database-data"));
+    const status = await cli(["status"], { HARNESS_ENV: NAME });
+    expect(status.code).toBe(3);
+    expect(status.stderr).toMatch(/is down with its data kept .*npm run env:up resumes it/);
 
     const killed = await upKilledAfter(randomMoment(), { HARNESS_ENV: NAME });
     const result = await startEnvironment(config);
