@@ -2,6 +2,8 @@ import { join } from "node:path";
 import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
 import { ApiProxyContainer } from "../containers/api-proxy-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
+import { waitResumed } from "../containers/resumed-wait.ts";
+import { tcpConnects } from "../support/tcp-connects.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
@@ -21,7 +23,7 @@ export const proxy: ComponentKind = {
   image: "nginx",
   instances: singleInstance("proxy", "proxy"),
   tailOnFailure: true,
-  plan(graph, { owner, dir, labels, containerName, resume }) {
+  plan(graph, { owner, dir, entries, labels, containerName, resume }) {
     graph.add("certificate:api", {
       component: "tls",
       what: "API certificate",
@@ -52,7 +54,7 @@ export const proxy: ComponentKind = {
                 signal,
                 "proxy",
               ),
-            ready: () => Promise.resolve(),
+            ready: (id, wait) => waitResumed(id, "proxy", () => tcpConnects(entries.api.address, 443), wait),
             // It lives in the instance's network namespace: a new or restarted instance has a new one.
             ...(resume.outcomeOf("app") !== "kept"
               ? { replaceBecause: "the instance it runs in was not kept" }

@@ -101,6 +101,26 @@ describe("a twin that survives the machine: resume, repair and recovery keep its
     environment = result.environment;
   });
 
+  it("repairs each other component killed alone, reading the stacks back from the running emulator", async () => {
+    for (const dead of ["database", "app", "proxy", "edge"]) {
+      expect((await run("docker", ["kill", environment.containers[dead] ?? ""])).code).toBe(0);
+      const result = await startEnvironment(config);
+      // nginx runs in the instance's network namespace: a restarted instance has a new one.
+      const replaced = dead === "app" ? ["proxy"] : [];
+      const kept = COMPONENT_NAMES.filter((instance) => instance !== dead && !replaced.includes(instance));
+      expect(result.resumed, `after killing ${dead}`).toEqual(
+        expect.arrayContaining([
+          line(dead, "resumed"),
+          ...replaced.map((instance) => line(instance, "rebuilt")),
+          ...kept.map((instance) => line(instance, "kept")),
+          expect.stringMatching(/^stacks\s+still in the emulator: read back/),
+        ]),
+      );
+      await expectDataBack(result.environment);
+      environment = result.environment;
+    }
+  });
+
   it.skipIf(harnessStartedEngine(config) === undefined)(
     "resumes every component after the engine the harness started is restarted, on the database's kept data",
     async () => {
