@@ -26,59 +26,72 @@ describe("WebSocket flow (and the API's read-only checks): STOMP over wss://api.
   // twin's comes from the global setup directly, when the checks' beforeAll asks for it.
   apiReadOnlyChecks(() => twinTarget(inject("twin")));
 
-  test("delivers MISSION_CREATED on the workspace topic within 2 s, with the contract's shape", async ({
-    api,
-    target,
-  }) => {
-    const user = await api.register();
-    const workspace = await api.firstWorkspace(user);
-    const session = stomp(target, user.accessToken);
-    await session.connect();
-    session.subscribe(`/topic/workspaces/${workspace.id}`);
-    session.subscribe(`/topic/timeline/${workspace.id}`);
-    const sent = Date.now();
-    const mission = await api.createMission(user, workspace.id);
-    const created = await session.event(
-      `/topic/workspaces/${workspace.id}`,
-      (event) => event.eventType === "MISSION_CREATED" && event.payload.id === mission.id,
-      2_000,
-    );
-    expect(created.receivedAt - sent).toBeLessThan(2_000);
-    expect(created).toMatchObject({
-      eventId: expect.any(String),
-      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-      payload: { id: mission.id, title: mission.title, status: "BACKLOG", workspaceId: workspace.id },
-    });
-    await session.event(
-      `/topic/timeline/${workspace.id}`,
-      (event) => event.eventType === "TIMELINE_EVENT",
-      2_000,
-    );
-  });
+  /**
+   * The server confirms no SUBSCRIBE (Spring's simple broker sends no RECEIPT, measured against the
+   * reference jar), and it handles a session's frames on a thread pool: an event published right after
+   * the subscriptions can reach the broker before the second of them does. Seen once in CI on a loaded
+   * 2-core machine. One retry, with a new user, a new session and new events.
+   */
+  const SUBSCRIBE_RACE = { retry: 1 } as const;
 
-  test("delivers a status change on both the workspace and the mission topic", async ({ api, target }) => {
-    const user = await api.register();
-    const workspace = await api.firstWorkspace(user);
-    const mission = await api.createMission(user, workspace.id);
-    const session = stomp(target, user.accessToken);
-    await session.connect();
-    session.subscribe(`/topic/workspaces/${workspace.id}`);
-    session.subscribe(`/topic/missions/${mission.id}`);
-    const patched = await api.call("PATCH", `/missions/${mission.id}/status`, {
-      token: user.accessToken,
-      body: { status: "WOVEN" },
-    });
-    expect(patched.status).toBe(200);
-    for (const topic of [`/topic/workspaces/${workspace.id}`, `/topic/missions/${mission.id}`]) {
-      const event = await session.event(topic, (e) => e.eventType === "MISSION_STATUS_CHANGED", 2_000);
-      expect(event.payload).toMatchObject({
-        missionId: mission.id,
-        previousStatus: "BACKLOG",
-        newStatus: "WOVEN",
-        progress: expect.any(Number),
+  test(
+    "delivers MISSION_CREATED on the workspace topic within 2 s, with the contract's shape",
+    SUBSCRIBE_RACE,
+    async ({ api, target }) => {
+      const user = await api.register();
+      const workspace = await api.firstWorkspace(user);
+      const session = stomp(target, user.accessToken);
+      await session.connect();
+      session.subscribe(`/topic/workspaces/${workspace.id}`);
+      session.subscribe(`/topic/timeline/${workspace.id}`);
+      const sent = Date.now();
+      const mission = await api.createMission(user, workspace.id);
+      const created = await session.event(
+        `/topic/workspaces/${workspace.id}`,
+        (event) => event.eventType === "MISSION_CREATED" && event.payload.id === mission.id,
+        2_000,
+      );
+      expect(created.receivedAt - sent).toBeLessThan(2_000);
+      expect(created).toMatchObject({
+        eventId: expect.any(String),
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        payload: { id: mission.id, title: mission.title, status: "BACKLOG", workspaceId: workspace.id },
       });
-    }
-  });
+      await session.event(
+        `/topic/timeline/${workspace.id}`,
+        (event) => event.eventType === "TIMELINE_EVENT",
+        2_000,
+      );
+    },
+  );
+
+  test(
+    "delivers a status change on both the workspace and the mission topic",
+    SUBSCRIBE_RACE,
+    async ({ api, target }) => {
+      const user = await api.register();
+      const workspace = await api.firstWorkspace(user);
+      const mission = await api.createMission(user, workspace.id);
+      const session = stomp(target, user.accessToken);
+      await session.connect();
+      session.subscribe(`/topic/workspaces/${workspace.id}`);
+      session.subscribe(`/topic/missions/${mission.id}`);
+      const patched = await api.call("PATCH", `/missions/${mission.id}/status`, {
+        token: user.accessToken,
+        body: { status: "WOVEN" },
+      });
+      expect(patched.status).toBe(200);
+      for (const topic of [`/topic/workspaces/${workspace.id}`, `/topic/missions/${mission.id}`]) {
+        const event = await session.event(topic, (e) => e.eventType === "MISSION_STATUS_CHANGED", 2_000);
+        expect(event.payload).toMatchObject({
+          missionId: mission.id,
+          previousStatus: "BACKLOG",
+          newStatus: "WOVEN",
+          progress: expect.any(Number),
+        });
+      }
+    },
+  );
 
   test("does not let another user listen to a workspace's topic", async ({ api, target }) => {
     const owner = await api.register("Owner");
