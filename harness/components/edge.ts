@@ -3,7 +3,7 @@ import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import { bundleEdgeServer, EdgeContainer } from "../edge/edge-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
 import { waitResumed } from "../containers/resumed-wait.ts";
-import { tcpConnects } from "../support/tcp-connects.ts";
+import { tlsHandshakes } from "../support/tls-handshakes.ts";
 import { buildReferenceWeb } from "../reference-builds/web-dist.ts";
 import { say } from "../support/progress.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
@@ -87,7 +87,19 @@ export const edge: ComponentKind = {
                 .withName(containerName("edge"));
               return startReady(container, signal, "edge");
             },
-            ready: (id, wait) => waitResumed(id, "edge", () => tcpConnects(entries.edge.address, 443), wait),
+            ready: (id, wait) =>
+              waitResumed(
+                id,
+                "edge",
+                () =>
+                  tlsHandshakes(
+                    entries.edge.address,
+                    443,
+                    inputs.deploy.siteNames[0] ?? "",
+                    inputs.ca.certFile,
+                  ),
+                wait,
+              ),
             ...(inputs.ca.created ? { replaceBecause: "the environment's CA was made anew" } : {}),
           },
           signal,

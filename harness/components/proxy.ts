@@ -3,7 +3,7 @@ import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts
 import { ApiProxyContainer } from "../containers/api-proxy-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
 import { waitResumed } from "../containers/resumed-wait.ts";
-import { tcpConnects } from "../support/tcp-connects.ts";
+import { tlsHandshakes } from "../support/tls-handshakes.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
@@ -34,7 +34,7 @@ export const proxy: ComponentKind = {
     graph.add("proxy", {
       component: "proxy",
       what: "nginx TLS for the API",
-      needs: ["app", "image:nginx", "certificate:api", "ca"],
+      needs: ["app", "image:nginx", "certificate:api", "ca", "deploy"],
       run: (inputs, signal) =>
         startOrResume(
           resume,
@@ -54,7 +54,13 @@ export const proxy: ComponentKind = {
                 signal,
                 "proxy",
               ),
-            ready: (id, wait) => waitResumed(id, "proxy", () => tcpConnects(entries.api.address, 443), wait),
+            ready: (id, wait) =>
+              waitResumed(
+                id,
+                "proxy",
+                () => tlsHandshakes(entries.api.address, 443, inputs.deploy.apiName, inputs.ca.certFile),
+                wait,
+              ),
             // It lives in the instance's network namespace: a new or restarted instance has a new one.
             ...(resume.outcomeOf("app") !== "kept"
               ? { replaceBecause: "the instance it runs in was not kept" }
