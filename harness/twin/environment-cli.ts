@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { loadConfig } from "../config.ts";
 import { ensureEngine } from "../engine/docker-engine.ts";
 import { formatMs, say } from "../support/progress.ts";
@@ -13,7 +14,9 @@ import {
   stopEnvironment,
   type Environment,
 } from "./environment.ts";
+import { envDir } from "./environment-state.ts";
 import { containerNameOf, LABEL_COMPONENT, LABEL_OWNER, ownerOf, volumeNameOf } from "./identity.ts";
+import { containerCount, isEmpty, surveyEnvironment, type Survey } from "./survey.ts";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 /** What a command line needs to name the environment (nothing for the default one). */
@@ -73,19 +76,22 @@ export async function envDown(argv: readonly string[] = []): Promise<number> {
   const keepData = argv.includes("--keep-data");
   const config = loadConfig();
   await ensureEngine(config);
-  const states = await containerStates(config.envName);
-  const known = readEnvironment(config) !== undefined;
+  const survey = await surveyEnvironment(config.envName);
+  const dirExisted = existsSync(envDir(config, config.envName));
   const leftovers = await stopEnvironment(config, config.envName, { keepData });
   if (leftovers.length > 0) return 1;
-  const count = Object.keys(states).length;
-  say(
-    count === 0 && !known
-      ? `environment "${config.envName}" is not up; nothing to remove${keepData ? " (what it kept stays)" : ""}`
-      : keepData
-        ? `environment "${config.envName}" stopped (${count} containers and its networks removed); the database's volume ${volumeNameOf(config.envName, "database-data")} and the kept secrets stay: npm run env:up resumes on them, npm run env:down removes them`
-        : `environment "${config.envName}" removed (${count} containers, its networks, volumes and CA)`,
-  );
+  say(describeDown(config.envName, survey, dirExisted, keepData));
   return 0;
+}
+
+/** What env:down removed (or kept), from what the engine held of the environment before. */
+function describeDown(name: string, survey: Survey, dirExisted: boolean, keepData: boolean): string {
+  const count = containerCount(survey);
+  if (isEmpty(survey) && !dirExisted)
+    return `environment "${name}" is not up; nothing to remove${keepData ? " (what it kept stays)" : ""}`;
+  if (keepData)
+    return `environment "${name}" stopped (${count} containers and its networks removed); the database's volume ${volumeNameOf(name, "database-data")} and the kept secrets stay: npm run env:up resumes on them, npm run env:down removes them`;
+  return `environment "${name}" removed (${count} containers, ${survey.networks.length} networks, ${survey.dataVolumes.length} data volumes, its directory)`;
 }
 
 /** One row of env:status: an instance of a component, its container's state and its memory and CPU. */

@@ -28,7 +28,7 @@ import {
 } from "./environment-state.ts";
 import { containerNameOf, LABEL_COMPONENT, LABEL_DATA, LABEL_OWNER, ownerOf } from "./identity.ts";
 import { clearExceptKept, readKept, writeKept, type KeptState } from "./kept-state.ts";
-import { isEmpty, surveyEnvironment, type Survey } from "./survey.ts";
+import { containerCount, isEmpty, surveyEnvironment, type Survey } from "./survey.ts";
 import { StartGraph } from "./start-graph.ts";
 import { EnvironmentError } from "./twin-setup.ts";
 
@@ -52,7 +52,7 @@ export interface StartResult {
 /** Other environments as the entry-point allocator sees them: by their containers and published ports. */
 const neighbours: Neighbours = {
   async hasContainers(name) {
-    return Object.keys(await containerStates(name)).length > 0;
+    return containerCount(await surveyEnvironment(name)) > 0;
   },
   async publisherOf(address) {
     const format = `{{.Label "${LABEL_OWNER}"}}\t{{.Ports}}`;
@@ -62,17 +62,10 @@ const neighbours: Neighbours = {
   },
 };
 
-/** Running state of each labelled container of an environment: instance -> "running" | "exited" | .... */
+/** Running state of each instance's container: instance -> "running" | "exited" | .... */
 export async function containerStates(name: string): Promise<Record<string, string>> {
-  const format = `{{.Label "${LABEL_COMPONENT}"}} {{.State}}`;
-  const filter = `label=${LABEL_OWNER}=${ownerOf(name)}`;
-  const listed = await run("docker", ["ps", "-a", "--filter", filter, "--format", format]);
-  return Object.fromEntries(
-    listed.stdout
-      .split("\n")
-      .filter((line) => line.trim() !== "")
-      .map((line) => line.split(" ") as [string, string]),
-  );
+  const { containers } = await surveyEnvironment(name);
+  return Object.fromEntries(Object.entries(containers).map(([instance, found]) => [instance, found.state]));
 }
 
 export interface StopOptions {

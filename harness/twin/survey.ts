@@ -11,6 +11,8 @@ export interface FoundContainer {
 /** What exists of an environment in the engine: its containers by instance, its networks and data volumes. */
 export interface Survey {
   readonly containers: Readonly<Record<string, FoundContainer>>;
+  /** Containers with the owner label but no component: a drill's vantage point, the firewall's netkit. */
+  readonly helpers: number;
   readonly networks: readonly string[];
   readonly dataVolumes: readonly string[];
 }
@@ -42,16 +44,23 @@ export async function surveyEnvironment(name: string): Promise<Survey> {
     ]),
   ]);
   const found: Record<string, FoundContainer> = {};
+  let helpers = 0;
   for (const line of lines(containers.stdout)) {
     const [id, instance, state] = line.split(" ");
-    // Helpers of a drill (a vantage point, the firewall's netkit) carry the owner but no component.
     if (id && instance && state) found[instance] = { id, state };
+    else helpers += 1;
   }
-  return { containers: found, networks: lines(networks.stdout), dataVolumes: lines(volumes.stdout) };
+  return {
+    containers: found,
+    helpers,
+    networks: lines(networks.stdout),
+    dataVolumes: lines(volumes.stdout),
+  };
 }
 
 /** True when the engine holds nothing of the environment. */
 export const isEmpty = (survey: Survey) =>
-  Object.keys(survey.containers).length === 0 &&
-  survey.networks.length === 0 &&
-  survey.dataVolumes.length === 0;
+  containerCount(survey) === 0 && survey.networks.length === 0 && survey.dataVolumes.length === 0;
+
+/** Every container of the environment, its components' and its helpers'. */
+export const containerCount = (survey: Survey) => Object.keys(survey.containers).length + survey.helpers;
