@@ -11,12 +11,11 @@
  *   npm run bench:leaks -- [cycles] [interrupted] [killed]   (default 50, 20 and 10)
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, REPO_ROOT } from "../harness/config.ts";
-import { LABEL_OWNER } from "../harness/support/cleanup.ts";
 import { run } from "../harness/support/run.ts";
-import { ownerOf } from "../harness/twin/environment.ts";
+import { claimsOf, leftoversByKind } from "../harness/testing/env-cli.ts";
 import { median, onInterrupt, round, writeResult } from "./lib.ts";
 
 const cycles = Number(process.argv[2] ?? 50);
@@ -24,7 +23,6 @@ const interrupted = Number(process.argv[3] ?? 20);
 const killed = Number(process.argv[4] ?? 10);
 const name = `leak-${process.pid}`;
 const config = { ...loadConfig(), envName: name };
-const claimsDir = join(config.cacheDir, "entry-points");
 
 const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "");
 /**
@@ -59,26 +57,13 @@ interface Leftovers {
 }
 
 async function leftovers(): Promise<Leftovers> {
-  const filter = `label=${LABEL_OWNER}=${ownerOf(name)}`;
-  const [containers, networks, volumes, images] = await Promise.all([
-    run("docker", ["ps", "-aq", "--filter", filter]),
-    run("docker", ["network", "ls", "-q", "--filter", filter]),
-    run("docker", ["volume", "ls", "-q", "--filter", filter]),
-    imageIds(),
-  ]);
-  const claims = (existsSync(claimsDir) ? readdirSync(claimsDir) : []).filter((file) => {
-    try {
-      return readFileSync(join(claimsDir, file), "utf8").includes(`"${name}"`);
-    } catch {
-      return false; // released between the listing and the read
-    }
-  });
+  const [found, images] = await Promise.all([leftoversByKind(name), imageIds()]);
   return {
-    containers: lines(containers.stdout).length,
-    networks: lines(networks.stdout).length,
-    volumes: lines(volumes.stdout).length,
+    containers: found.containers.length,
+    networks: found.networks.length,
+    volumes: found.volumes.length,
     stateDir: existsSync(join(config.stateDir, "envs", name)),
-    claims: claims.length,
+    claims: claimsOf(name).length,
     newImages: [...images].filter((id) => !imagesBefore.has(id)).length,
   };
 }

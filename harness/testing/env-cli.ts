@@ -55,15 +55,27 @@ export async function upInterruptedAt(
   return { ...result, sent };
 }
 
+/** What of an environment is still on the engine, by kind: ids of containers, networks and volumes with its label. */
+export async function leftoversByKind(
+  name: string,
+): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+  const filter = `label=${LABEL_OWNER}=${ownerOf(name)}`;
+  const ids = async (args: string[]) =>
+    (await run("docker", [...args, "-q", "--filter", filter])).stdout
+      .split("\n")
+      .filter((id) => id.trim() !== "");
+  const [containers, networks, volumes] = await Promise.all([
+    ids(["ps", "-a"]),
+    ids(["network", "ls"]),
+    ids(["volume", "ls"]),
+  ]);
+  return { containers, networks, volumes };
+}
+
 /** Everything of an environment still on the engine: containers, networks and volumes with its label. */
 export async function leftovers(name: string): Promise<string[]> {
-  const filter = `label=${LABEL_OWNER}=${ownerOf(name)}`;
-  const lists = await Promise.all([
-    run("docker", ["ps", "-aq", "--filter", filter]),
-    run("docker", ["network", "ls", "-q", "--filter", filter]),
-    run("docker", ["volume", "ls", "-q", "--filter", filter]),
-  ]);
-  return lists.flatMap((list) => list.stdout.split("\n").filter((id) => id.trim() !== ""));
+  const found = await leftoversByKind(name);
+  return [...found.containers, ...found.networks, ...found.volumes];
 }
 
 /** The entry-point claims that name the environment (released by env:down and by a failed start). */
