@@ -22,6 +22,9 @@ export class EngineError extends HarnessError {}
 /** An image could not be resolved: a build failed, a pull was refused in `upstream` mode, a tool is missing. */
 export class ImageError extends HarnessError {}
 
+/** The twin could not be brought up or taken down: a deploy, a stand-in or a check failed. */
+export class EnvironmentError extends HarnessError {}
+
 /** The user pressed Ctrl-C (or the process got SIGTERM); work stopped and was cleaned up. */
 export class InterruptedError extends HarnessError {
   constructor(signal: string) {

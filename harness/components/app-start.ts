@@ -1,60 +1,122 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { StartedTestContainer } from "testcontainers";
-import { AppContainer, PROCESS_EXITED } from "../containers/app-container.ts";
+import { PROCESS_EXITED } from "../containers/app-container.ts";
+import { EMULATOR_IN_TWIN } from "../containers/emulator-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
+import { BOOT_LINES, InstanceContainer } from "../containers/instance-container.ts";
 import { LogTail } from "../containers/log-tail.ts";
 import { ProbeWait } from "../containers/probe-wait.ts";
+import { EnvironmentError } from "../errors.ts";
 import { FixtureBuildError } from "../reference-builds/backend-jar.ts";
-import { formatMs } from "../support/progress.ts";
-import type { ServiceUnit } from "../twin/systemd-unit.ts";
+import { formatMs, say } from "../support/progress.ts";
+import type { IssuedCertificate } from "../tls/local-ca.ts";
 import type { TwinNetworks } from "./component.ts";
 
 export interface AppStart {
   readonly image: string;
   readonly jarPath: string;
-  readonly unit: ServiceUnit;
+  /** The unit file the user data writes and the release starts (its name is the unit's). */
+  readonly unitFile: string;
+  readonly userData: string;
+  readonly region: string;
+  readonly certificate: IssuedCertificate;
   readonly owner: string;
   readonly labels: Record<string, string>;
   readonly name: string;
   readonly limits: { readonly cpus: number; readonly memoryGiB: number };
   readonly networks: TwinNetworks;
   readonly address: string;
-  readonly environment: Readonly<Record<string, string>>;
+  /** Values no output may show (the deployed secrets): replaced by *** in any error. */
+  readonly secrets: readonly string[];
   readonly startupTimeoutMs: number;
 }
 
 /**
- * Starts the instance stand-in and waits for /api/health on its 8080 entry point. A process that exits
- * before it is healthy (a jar that cannot start) or a health check that never passes fails with the
- * app's last log lines.
+ * Starts the instance stand-in (its user data, then the release and the unit) and waits for /api/health
+ * on its 8080 entry point. A user data line that fails, a process that exits before it is healthy, or a
+ * health check that never passes fails with what the instance wrote last, secrets scrubbed.
  */
-export function startApp(start: AppStart, signal: AbortSignal): Promise<StartedTestContainer> {
-  const logs = new LogTail();
-  const container = new AppContainer({
+export async function startApp(start: AppStart, signal: AbortSignal): Promise<StartedTestContainer> {
+  const logs = new LogTail(400);
+  const scrub = scrubber(start.secrets);
+  const container = new InstanceContainer({
     logs,
     image: start.image,
-    jarPath: start.jarPath,
-    unit: start.unit,
-    environment: start.environment,
+    userData: start.userData,
+    emulator: { endpoint: EMULATOR_IN_TWIN, region: start.region },
+    release: { unitFile: start.unitFile, jarPath: start.jarPath },
+    certificate: start.certificate,
     cpus: start.limits.cpus,
     memoryGiB: start.limits.memoryGiB,
     owner: start.owner,
     networks: [{ name: start.networks.public }, { name: start.networks.private }],
-    entry: { address: start.address, ready: healthWait(`http://${start.address}:8080/api/health`, logs) },
+    entry: {
+      address: start.address,
+      ready: healthWait(`http://${start.address}:8080/api/health`, logs, scrub),
+    },
     startupTimeoutMs: start.startupTimeoutMs,
   });
-  return startReady(container.withLabels(start.labels).withName(start.name), signal, "app", logs);
+  try {
+    const started = await startReady(
+      container.withLabels(start.labels).withName(start.name),
+      signal,
+      "app",
+      logs,
+    );
+    reportBoot(logs);
+    return started;
+  } catch (error) {
+    // A failed user data stops the instance: its exit races the health wait, the failing line wins.
+    if (failedBoot(logs)) throw userDataFailure(logs, scrub);
+    if (error instanceof Error) error.message = scrub(error.message);
+    throw error;
+  }
 }
 
-/** 200 from the health URL; fails at once when the unit's process exits, with the app's last lines. */
-function healthWait(healthUrl: string, logs: LogTail): ProbeWait {
+/** What the user data took and what stood in for Amazon Linux's commands, as env:up's progress. */
+function reportBoot(logs: LogTail): void {
+  const lines = logs.since(BOOT_LINES.userDataStarted);
+  const finished = lines.map((line) => BOOT_LINES.userDataFinished.exec(line)).find(Boolean);
+  if (finished) say(`[app] user data ran in ${formatMs(Number(finished[1]))}`);
+  for (const line of lines.filter((entry) => BOOT_LINES.stoodIn.test(entry)))
+    say(`[app]   ${line.replace(BOOT_LINES.stoodIn, "")}`);
+}
+
+const scrubber =
+  (secrets: readonly string[]) =>
+  (text: string): string =>
+    secrets.filter((secret) => secret.length >= 4).reduce((out, secret) => out.split(secret).join("***"), text);
+
+const failedBoot = (logs: LogTail) =>
+  logs
+    .since(BOOT_LINES.userDataStarted)
+    .some((line) => BOOT_LINES.userDataFailed.test(line) || BOOT_LINES.releaseFailed.test(line));
+
+/** The user data's failing line, its command and its output, from the instance's log. */
+function userDataFailure(logs: LogTail, scrub: (text: string) => string): EnvironmentError {
+  const lines = logs.since(BOOT_LINES.userDataStarted);
+  const failure = lines.find((line) => BOOT_LINES.userDataFailed.test(line) || BOOT_LINES.releaseFailed.test(line));
+  const output = lines.filter((line) => line !== failure && !BOOT_LINES.stoodIn.test(line)).slice(-20);
+  return new EnvironmentError(
+    scrub(
+      `the instance's ${failure?.replace(/^\[\w[\w-]*\] /, "") ?? "boot failed"}; its output before that:\n${output.join("\n") || "(nothing)"}`,
+    ),
+    "the user data is infra/lib/constructs/api-user-data.ts (the line number is the script's, as npm run infra:synth writes it); npm run env:logs -- app shows the whole boot",
+  );
+}
+
+/** 200 from the health URL; fails at once when the user data fails or the unit's process exits. */
+function healthWait(healthUrl: string, logs: LogTail, scrub: (text: string) => string): ProbeWait {
   return new ProbeWait(async (timeoutMs, _id, signal) => {
+    const bootFailed = logs.watch(BOOT_LINES.userDataFailed);
+    const releaseFailed = logs.watch(BOOT_LINES.releaseFailed);
     const exited = logs.watch(PROCESS_EXITED);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       let last: string;
       signal.throwIfAborted();
-      if (exited()) throw appFailure(`the app's process exited before it became healthy`, logs);
+      if (bootFailed() || releaseFailed()) throw userDataFailure(logs, scrub);
+      if (exited()) throw appFailure(`the app's process exited before it became healthy`, logs, scrub);
       try {
         const response = await fetch(healthUrl, {
           signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
@@ -68,15 +130,16 @@ function healthWait(healthUrl: string, logs: LogTail): ProbeWait {
         throw appFailure(
           `the app did not become healthy within ${formatMs(timeoutMs)} (${healthUrl}: ${last})`,
           logs,
+          scrub,
         );
       await delay(200, undefined, { signal });
     }
   });
 }
 
-function appFailure(message: string, logs: LogTail): FixtureBuildError {
+function appFailure(message: string, logs: LogTail, scrub: (text: string) => string): FixtureBuildError {
   return new FixtureBuildError(
-    `${message}; its last log lines:\n${logs.last(25) || "(nothing logged)"}`,
+    scrub(`${message}; its last log lines:\n${logs.last(25) || "(nothing logged)"}`),
     "run the jar locally with the same environment to see why (npm run env:logs -- app shows the same log while it runs)",
   );
 }

@@ -1,10 +1,11 @@
+import { join } from "node:path";
 import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
-import { SUPERVISOR } from "../containers/app-container.ts";
+import { INSTANCE_PATHS } from "../containers/instance-container.ts";
 import { answers200, waitResumed } from "../containers/resumed-wait.ts";
 import { buildReferenceJar } from "../reference-builds/backend-jar.ts";
-import { readServiceUnit } from "../twin/systemd-unit.ts";
+import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
 import { startApp } from "./app-start.ts";
-import { composeLiteral, composePorts } from "./compose-parts.ts";
+import { composePorts } from "./compose-parts.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
 
@@ -12,6 +13,7 @@ declare module "./component.ts" {
   interface TwinSteps {
     /** The jar to run: the user's (checked before start-up) or the reference one, built or cached. */
     jar: string;
+    "certificate:api": IssuedCertificate;
     app: TwinContainer;
   }
 }
@@ -19,17 +21,26 @@ declare module "./component.ts" {
 const dirOf = (path: string) => path.slice(0, path.lastIndexOf("/"));
 
 /**
- * The EC2 instance: the jar at the unit's path, run by the unit's ExecStart with its EnvironmentFile
- * (from the deployed secrets) and restart policy, limited to the instance type's vCPUs and memory.
+ * The EC2 instance: its user data (as the emulator hands it over) run at first boot, then the release
+ * laid into the unit's WorkingDirectory and the unit started, limited to the instance type's vCPUs and
+ * memory. A restarted instance starts the units its user data enabled, as a rebooted one does.
  */
 export const app: ComponentKind = {
   kind: "app",
   standsIn: ["AWS::EC2::Instance", "AWS::EC2::EIP"],
   summary: "the EC2 instance (Spring Boot)",
-  image: "jre",
+  image: "instance",
   instances: singleInstance("app", "app"),
   tailOnFailure: true,
-  plan(graph, { config, owner, entries, labels, containerName, resolver, resume }) {
+  plan(graph, { config, owner, dir, entries, labels, containerName, resolver, resume }) {
+    // The certificate an operator installs for api.<domain> on the instance (nginx there serves it).
+    graph.add("certificate:api", {
+      component: "tls",
+      what: "API certificate",
+      quiet: true,
+      needs: ["ca", "deploy"],
+      run: ({ ca, deploy }) => issueCertificate(ca, [deploy.apiName], join(dir, "certs"), "api"),
+    });
     graph.add("jar", {
       component: "app",
       what: config.appJar ? "jar checked" : "reference jar",
@@ -46,8 +57,8 @@ export const app: ComponentKind = {
     });
     graph.add("app", {
       component: "app",
-      what: "Spring Boot healthy",
-      needs: ["database", "deploy", "jar", "image:jre", "networks"],
+      what: "user data run, Spring Boot healthy",
+      needs: ["database", "deploy", "jar", "image:instance", "networks", "certificate:api"],
       run: (inputs, signal) =>
         startOrResume(
           resume,
@@ -56,16 +67,19 @@ export const app: ComponentKind = {
             start: () =>
               startApp(
                 {
-                  image: inputs["image:jre"],
+                  image: inputs["image:instance"],
                   jarPath: inputs.jar,
-                  unit: readServiceUnit(INSTANCE_FILE_PATHS.systemdUnit),
+                  unitFile: INSTANCE_FILE_PATHS.systemdUnit,
+                  userData: inputs.deploy.instance.script,
+                  region: inputs.deploy.backend.stack.region,
+                  certificate: inputs["certificate:api"],
                   owner,
                   labels: labels("app"),
                   name: containerName("app"),
                   limits: inputs.deploy.topology.api,
                   networks: inputs.networks,
                   address: entries.api.address,
-                  environment: inputs.deploy.appEnvironment,
+                  secrets: [inputs.deploy.database.password, inputs.deploy.jwtSecret],
                   startupTimeoutMs: config.appStartTimeoutMs,
                 },
                 signal,
@@ -83,25 +97,20 @@ export const app: ComponentKind = {
         ),
     });
   },
-  compose({ service, images, topology, entries, unit }) {
-    const jarInUnit = unit.execStart.find((arg) => arg.endsWith(".jar")) ?? "/opt/threadcast/app.jar";
-    const envFile = unit.environmentFile ?? "/etc/threadcast/threadcast.env";
-    const supervisor = [
-      composeLiteral(SUPERVISOR),
-      "supervisor",
-      unit.restart,
-      String(unit.restartSec),
-      envFile,
-    ];
+  compose({ service, images, topology, entries }) {
+    // The instance's boot (the image's entrypoint) runs the user data the setup service left, then the release.
     return {
       app: service("app", {
-        image: images.jre,
+        image: images.instance,
         cpus: topology.api.cpus,
         mem_limit: `${topology.api.memoryGiB}g`,
-        entrypoint: ["sh", "-c", ...supervisor],
-        command: [...unit.execStart],
-        working_dir: unit.workingDirectory,
-        volumes: [`instance-env:${dirOf(envFile)}:ro`, `instance-jar:${dirOf(jarInUnit)}:ro`],
+        volumes: [
+          `instance-boot:${dirOf(INSTANCE_PATHS.userData)}`,
+          `instance-release:${dirOf(INSTANCE_PATHS.releaseUnit)}:ro`,
+          `instance-aws:${dirOf(INSTANCE_PATHS.awsConfig)}:ro`,
+          `api-tls:${INSTANCE_PATHS.nginxTls}`,
+          "instance-nginx:/etc/nginx/conf.d",
+        ],
         ports: composePorts(entries.api),
         networks: ["public", "private"],
         healthcheck: {

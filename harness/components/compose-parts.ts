@@ -3,8 +3,9 @@ import type { EntryPoint } from "../twin/entry-points.ts";
 /** Where the compose twin's setup service leaves what the other services mount (named volumes). */
 export const COMPOSE_VOLUMES = {
   emulatorInfo: "/twin/emulator-info",
-  instanceEnv: "/twin/instance-env",
-  instanceJar: "/twin/instance-jar",
+  instanceBoot: "/twin/instance-boot",
+  instanceRelease: "/twin/instance-release",
+  instanceAws: "/twin/instance-aws",
   apiTls: "/twin/api-tls",
   edge: "/twin/edge",
   databaseSecret: "/twin/database-secret",

@@ -1,21 +1,37 @@
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
 import { ApiProxyContainer } from "../containers/api-proxy-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
 import { waitResumed } from "../containers/resumed-wait.ts";
+import { EnvironmentError } from "../errors.ts";
+import { run } from "../support/run.ts";
 import { tlsHandshakes } from "../support/tls-handshakes.ts";
-import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
 
 declare module "./component.ts" {
   interface TwinSteps {
-    "certificate:api": IssuedCertificate;
     proxy: TwinContainer;
   }
 }
 
-/** nginx on the instance: the user data's own configuration file, in the app's network namespace. */
+/** The *.conf files the instance's user data wrote into /etc/nginx/conf.d, copied out to `dir`. */
+async function nginxConfsOf(instanceId: string, dir: string): Promise<string[]> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const copied = await run("docker", ["cp", `${instanceId}:/etc/nginx/conf.d/.`, dir]);
+  if (copied.code !== 0)
+    throw new EnvironmentError(`cannot read nginx's configuration from the instance: ${copied.stderr.trim()}`);
+  const confs = readdirSync(dir).filter((file) => file.endsWith(".conf"));
+  if (confs.length === 0)
+    throw new EnvironmentError(
+      "the instance's user data wrote no nginx configuration into /etc/nginx/conf.d",
+      "the user data (infra/lib/constructs/api-user-data.ts) writes the API's TLS proxy configuration there",
+    );
+  return confs.map((file) => join(dir, file));
+}
+
+/** nginx on the instance: the configuration its user data wrote, in the app's network namespace. */
 export const proxy: ComponentKind = {
   kind: "proxy",
   standsIn: [],
@@ -24,13 +40,6 @@ export const proxy: ComponentKind = {
   instances: singleInstance("proxy", "proxy"),
   tailOnFailure: true,
   plan(graph, { owner, dir, entries, labels, containerName, resume }) {
-    graph.add("certificate:api", {
-      component: "tls",
-      what: "API certificate",
-      quiet: true,
-      needs: ["ca", "deploy"],
-      run: ({ ca, deploy }) => issueCertificate(ca, [deploy.apiName], join(dir, "certs"), "api"),
-    });
     graph.add("proxy", {
       component: "proxy",
       what: "nginx TLS for the API",
@@ -40,12 +49,12 @@ export const proxy: ComponentKind = {
           resume,
           "proxy",
           {
-            start: () =>
+            start: async () =>
               startReady(
                 new ApiProxyContainer(
                   inputs["image:nginx"],
                   inputs.app.getId(),
-                  INSTANCE_FILE_PATHS.nginxConf,
+                  await nginxConfsOf(inputs.app.getId(), join(dir, "instance-nginx")),
                   inputs["certificate:api"],
                   owner,
                 )
@@ -75,10 +84,8 @@ export const proxy: ComponentKind = {
     proxy: service("proxy", {
       image: images.nginx,
       network_mode: "service:app",
-      volumes: [
-        `./${join("fixtures", "instance", "nginx-api.conf")}:/etc/nginx/conf.d/threadcast-api.conf:ro`,
-        `api-tls:/etc/nginx/tls:ro`,
-      ],
+      // The configuration the instance's user data wrote, shared from the instance.
+      volumes: ["instance-nginx:/etc/nginx/conf.d:ro", "api-tls:/etc/nginx/tls:ro"],
       depends_on: { app: { condition: "service_healthy" } },
     }),
   }),

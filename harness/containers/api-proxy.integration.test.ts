@@ -102,7 +102,7 @@ describe("the API behind the instance's nginx TLS proxy", () => {
     proxy = await new ApiProxyContainer(
       images.nginx as string,
       app.getId(),
-      INSTANCE_FILE_PATHS.nginxConf,
+      [INSTANCE_FILE_PATHS.nginxConf],
       certificate,
       owner,
     ).start();

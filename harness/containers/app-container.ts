@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { GenericContainer, Wait, type WaitStrategy } from "testcontainers";
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import type { ServiceUnit } from "../twin/systemd-unit.ts";
-import { detachFromDefaultBridge } from "./default-bridge.ts";
+import { attachExtraNetworks } from "./extra-networks.ts";
 import { LogTail } from "./log-tail.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
@@ -133,12 +131,8 @@ export class AppContainer extends GenericContainer {
     bindPublishedPortsToLoopback(this.hostConfig, this.address);
   }
 
-  /** Docker 20.10 creates a container on one network only: the others are attached before it starts. */
   protected override async containerCreated(containerId: string): Promise<void> {
-    await detachFromDefaultBridge(containerId);
-    for (const network of this.extraNetworks) {
-      const aliases = (network.aliases ?? []).flatMap((alias) => ["--alias", alias]);
-      await promisify(execFile)("docker", ["network", "connect", ...aliases, network.name, containerId]);
-    }
+    await attachExtraNetworks(containerId, this.extraNetworks);
   }
+
 }

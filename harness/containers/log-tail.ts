@@ -26,6 +26,15 @@ export class LogTail {
     return () => seen;
   }
 
+  /** The lines after the last one matching `pattern` (all kept lines when none matched). */
+  since(pattern: RegExp): string[] {
+    let start = 0;
+    this.lines.forEach((line, index) => {
+      if (pattern.test(line)) start = index + 1;
+    });
+    return this.lines.slice(start);
+  }
+
   last(count = 25): string {
     return this.lines.slice(-count).join("\n");
   }

@@ -2,14 +2,22 @@ import { join } from "node:path";
 import type { HarnessConfig } from "../config.ts";
 
 export type DebianSuite = "bookworm" | "trixie";
-export type ComponentName = "localstack" | "postgres" | "nginx" | "jre" | "edge" | "netkit" | "moto";
+export type ComponentName =
+  | "localstack"
+  | "postgres"
+  | "nginx"
+  | "jre"
+  | "instance"
+  | "edge"
+  | "netkit"
+  | "moto";
 
 /** One image the twin needs: a pinned upstream reference and an offline recipe that builds an equivalent. */
 export interface ImageSpec {
   readonly component: ComponentName;
   readonly purpose: string;
-  /** Exact upstream reference, used when a registry answers. */
-  readonly upstream: string;
+  /** Exact upstream reference, used when a registry answers; none when only the recipe builds it. */
+  readonly upstream: string | undefined;
   /** Directory of the offline recipe (a Dockerfile taking `ARG BASE_IMAGE`). */
   readonly recipeDir: string;
   /** The debootstrapped Debian suite the recipe builds FROM. */
@@ -21,11 +29,13 @@ export interface ImageSpec {
 /** The last LocalStack release that starts without an auth token (later ones exit 55 without one). */
 export const LOCALSTACK_TOKEN_FREE = "localstack/localstack:4.14.0";
 
-const UPSTREAM: Record<ComponentName, string> = {
+const UPSTREAM: Record<ComponentName, string | undefined> = {
   localstack: LOCALSTACK_TOKEN_FREE,
   postgres: "postgres:15.14-bookworm",
   nginx: "nginx:1.28.0-bookworm",
   jre: "amazoncorretto:17.0.16-al2023-headless",
+  // No published image has the instance's user-data tools and stand-ins: the recipe is the only source.
+  instance: undefined,
   edge: "node:20.19.2-bookworm-slim",
   netkit: "nicolaka/netshoot:v0.14",
   moto: "motoserver/moto:5.1.17",
@@ -35,7 +45,9 @@ const PURPOSE: Record<ComponentName, string> = {
   localstack: "AWS emulator (LocalStack community, Python 3.13)",
   postgres: "stands in for RDS PostgreSQL 15",
   nginx: "TLS proxy of the API (the instance's nginx)",
-  jre: "Java 17 runtime for the Spring Boot jar (stands in for the EC2 instance)",
+  jre: "Java 17 runtime for the benchmarks' and tests' bare jar runs",
+  instance:
+    "the EC2 instance: Java 17, the AWS CLI, jq and openssl for its user data, cloud-init's and systemd's stand-ins",
   edge: "Node.js runtime of the CloudFront-like edge",
   netkit: "network tools (tc, iptables) for fault injection and firewalling inside a component's namespace",
   moto: "Moto's server, a second AWS emulator: the benchmarks' anchor for LocalStack (not part of the twin)",
@@ -46,6 +58,7 @@ const BASE: Record<ComponentName, DebianSuite> = {
   postgres: "bookworm",
   nginx: "bookworm",
   jre: "bookworm",
+  instance: "bookworm",
   edge: "trixie",
   netkit: "bookworm",
   moto: "trixie",
@@ -57,6 +70,7 @@ export const COMPONENTS: readonly ComponentName[] = [
   "postgres",
   "nginx",
   "jre",
+  "instance",
   "edge",
   "netkit",
 ];
@@ -82,6 +96,7 @@ export function imageCatalog(config: HarnessConfig): Record<ComponentName, Image
     postgres: spec("postgres"),
     nginx: spec("nginx"),
     jre: spec("jre"),
+    instance: spec("instance"),
     edge: spec("edge"),
     netkit: spec("netkit"),
     moto: spec("moto"),

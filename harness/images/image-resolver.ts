@@ -133,20 +133,21 @@ export class ImageResolver {
       const present = await this.ours(tag, hash);
       if (present) return done(tag, "local", present);
     }
-    if (mode !== "local") {
-      const present = await inspectImage(spec.upstream, { signal: this.signal });
-      if (present) return done(spec.upstream, "local", present.sizeBytes);
-      const pulled = await this.pull(spec);
-      if (pulled) return done(spec.upstream, "pulled", pulled);
+    const { upstream } = spec;
+    if (mode !== "local" && upstream !== undefined) {
+      const present = await inspectImage(upstream, { signal: this.signal });
+      if (present) return done(upstream, "local", present.sizeBytes);
+      const pulled = await this.pull({ ...spec, upstream });
+      if (pulled) return done(upstream, "pulled", pulled);
       if (mode === "upstream") {
         throw new ImageError(
-          `cannot pull ${spec.upstream} (${this.registryDown ?? "unknown error"}) and HARNESS_IMAGES=upstream forbids building it`,
+          `cannot pull ${upstream} (${this.registryDown ?? "unknown error"}) and HARNESS_IMAGES=upstream forbids building it`,
           "make a registry reachable, or set HARNESS_IMAGES=auto to build the offline recipe",
         );
       }
       if (!spec.recipeMatchesUpstream) {
         throw new ImageError(
-          `cannot pull ${spec.upstream} (${this.registryDown ?? "unknown error"}), and the offline recipe only builds ${"LocalStack 4.14.0"}`,
+          `cannot pull ${upstream} (${this.registryDown ?? "unknown error"}), and the offline recipe only builds ${"LocalStack 4.14.0"}`,
           "make a registry reachable, or unset HARNESS_LOCALSTACK_IMAGE to use the recipe",
         );
       }
@@ -159,7 +160,7 @@ export class ImageResolver {
 
   private refuseTokenlessLocalstack(spec: ImageSpec): void {
     if (spec.component !== "localstack") return;
-    if (localstackNeedsToken(spec.upstream) && this.config.localstackAuthToken === undefined) {
+    if (localstackNeedsToken(spec.upstream ?? "") && this.config.localstackAuthToken === undefined) {
       throw new ImageError(
         `${spec.upstream} needs a LocalStack auth token: LocalStack images after 4.14.0 exit with code 55 when LOCALSTACK_AUTH_TOKEN is not set`,
         "set LOCALSTACK_AUTH_TOKEN (it is passed to the container, never printed), or unset HARNESS_LOCALSTACK_IMAGE to use the token-free 4.14.0",
@@ -184,13 +185,13 @@ export class ImageResolver {
     return undefined;
   }
 
-  private pull(spec: ImageSpec): Promise<number | undefined> {
+  private pull(spec: ImageSpec & { upstream: string }): Promise<number | undefined> {
     const next = this.pullQueue.then(() => this.pullNow(spec));
     this.pullQueue = next.catch(() => undefined);
     return next;
   }
 
-  private async pullNow(spec: ImageSpec): Promise<number | undefined> {
+  private async pullNow(spec: ImageSpec & { upstream: string }): Promise<number | undefined> {
     if (this.registryDown !== undefined) return undefined;
     say(`[images] ${spec.component}: pulling ${spec.upstream}`);
     const result = await run("docker", ["pull", spec.upstream], {

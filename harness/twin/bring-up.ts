@@ -70,7 +70,7 @@ export async function bringUp(start: BringUp, graph: TwinGraph): Promise<Brought
   return {
     environment: { ...environment, timingsMs: { ...graph.timings(), total: Math.round(graph.elapsedMs()) } },
     keep: {
-      secrets: { databasePassword: deploy.database.password, jwt: deploy.appEnvironment.JWT_SECRET ?? "" },
+      secrets: { databasePassword: deploy.database.password, jwt: deploy.jwtSecret },
       replacements: deploy.deployment.replacements,
     },
   };

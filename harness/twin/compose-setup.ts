@@ -1,9 +1,10 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
 import { COMPOSE_VOLUMES } from "../components/compose-parts.ts";
 import { instanceNames } from "../components/registry.ts";
 import type { HarnessConfig } from "../config.ts";
-import { environmentFileContent } from "../containers/app-container.ts";
+import { awsProfile } from "../containers/instance-container.ts";
 import { EMULATOR_IN_TWIN, parseResourceTypes } from "../containers/emulator-container.ts";
 import { bundleEdgeServer } from "../edge/edge-container.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
@@ -52,6 +53,24 @@ async function writeCertificates(twin: DeployedTwin, dir: string, envName: strin
   return ca;
 }
 
+/**
+ * The instance's first boot: the user data the emulator hands over (its boot runs it), the AWS CLI's
+ * profile for the emulator, and the release (the jar, the unit that runs it) it lays after the user data.
+ */
+function writeInstanceBoot(twin: DeployedTwin, jar: string): void {
+  const boot = COMPOSE_VOLUMES.instanceBoot;
+  rmSync(join(boot, "boot-finished"), { force: true });
+  writeFileSync(join(boot, "user-data.txt"), twin.instance.script, { mode: 0o700 });
+  chmodSync(join(boot, "user-data.txt"), 0o700);
+  const profile = awsProfile(EMULATOR_IN_TWIN, twin.backend.stack.region);
+  writePrivate(join(COMPOSE_VOLUMES.instanceAws, "config"), profile.config);
+  writePrivate(join(COMPOSE_VOLUMES.instanceAws, "credentials"), profile.credentials);
+  const release = COMPOSE_VOLUMES.instanceRelease;
+  writePrivate(join(release, "unit"), `${basename(INSTANCE_FILE_PATHS.systemdUnit, ".service")}\n`);
+  copyFileSync(jar, join(release, "app.jar"));
+  mkdirSync(join(release, "files"), { recursive: true });
+}
+
 /** The edge: its server and the distribution's configuration. */
 async function writeEdgeFiles(twin: DeployedTwin, dir: string): Promise<void> {
   copyFileSync(await bundleEdgeServer(dir), join(COMPOSE_VOLUMES.edge, "edge-server.cjs"));
@@ -66,7 +85,7 @@ async function writeEdgeFiles(twin: DeployedTwin, dir: string): Promise<void> {
 /**
  * The docker-compose twin's one-shot setup, run inside the twin (the `setup` service): deploys the stacks
  * to the emulator on the public network, publishes the web build, and writes what the other services
- * mount: the instance's EnvironmentFile and jar, the database password, the certificates, the edge's
+ * mount: the instance's user data, AWS CLI profile and release, the database password, the certificates, the edge's
  * server and configuration. The environment's description (no secret) goes where env:status reads it.
  */
 export async function composeSetup(config: HarnessConfig, signal: AbortSignal): Promise<void> {
@@ -88,12 +107,7 @@ export async function composeSetup(config: HarnessConfig, signal: AbortSignal): 
   });
   const files = await publishWebDist(twin.frontendClients.s3, twin.bucket, web);
   say(`[setup] ${files} files in s3://${twin.bucket}`);
-  // The instance: its EnvironmentFile (from the deployed secrets) and its jar.
-  writePrivate(
-    join(COMPOSE_VOLUMES.instanceEnv, "threadcast.env"),
-    environmentFileContent(twin.appEnvironment),
-  );
-  copyFileSync(jar, join(COMPOSE_VOLUMES.instanceJar, "app.jar"));
+  writeInstanceBoot(twin, jar);
   writePrivate(join(COMPOSE_VOLUMES.databaseSecret, "password"), twin.database.password);
   const ca = await writeCertificates(twin, dir, name);
   await writeEdgeFiles(twin, dir);

@@ -89,7 +89,16 @@ export function composeDocument(
       private: { internal: role("private")?.internal ?? true, labels: networkLabels },
     },
     volumes: Object.fromEntries(
-      ["emulator-info", "instance-env", "instance-jar", "api-tls", "edge", "database-secret"].map(
+      [
+        "emulator-info",
+        "instance-boot",
+        "instance-release",
+        "instance-aws",
+        "instance-nginx",
+        "api-tls",
+        "edge",
+        "database-secret",
+      ].map(
         (volume) => [volume, { labels: networkLabels }],
       ),
     ),
@@ -124,8 +133,9 @@ function setupService({ service, environment, images }: ComposeContext): Record<
       ".:/work",
       "${HARNESS_CACHE_DIR:-~/.cache/threadcast-harness}:/cache:ro",
       `emulator-info:${COMPOSE_VOLUMES.emulatorInfo}:ro`,
-      `instance-env:${COMPOSE_VOLUMES.instanceEnv}`,
-      `instance-jar:${COMPOSE_VOLUMES.instanceJar}`,
+      `instance-boot:${COMPOSE_VOLUMES.instanceBoot}`,
+      `instance-release:${COMPOSE_VOLUMES.instanceRelease}`,
+      `instance-aws:${COMPOSE_VOLUMES.instanceAws}`,
       `api-tls:${COMPOSE_VOLUMES.apiTls}`,
       `edge:${COMPOSE_VOLUMES.edge}`,
       `database-secret:${COMPOSE_VOLUMES.databaseSecret}`,

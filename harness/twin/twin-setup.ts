@@ -13,12 +13,13 @@ import { deployToEmulator, type EmulatorDeployment } from "../cdk/emulator-deplo
 import type { EmulatorClients } from "../cdk/emulator-clients.ts";
 import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
-import { HarnessError } from "../errors.ts";
+import { EnvironmentError } from "../errors.ts";
 import { EMULATOR_IN_TWIN } from "../containers/emulator-container.ts";
+import { readInstanceUserData, type InstanceUserData } from "./instance-user-data.ts";
 import { missingKeyStatus } from "./names.ts";
 import { deriveTopology, type Topology } from "./topology.ts";
 
-export class EnvironmentError extends HarnessError {}
+export { EnvironmentError };
 
 type Backend = DeployedStack<BackendOutput>;
 type Frontend = DeployedStack<FrontendOutput>;
@@ -45,8 +46,10 @@ export interface DeployedTwin {
   readonly apiName: string;
   readonly bucket: string;
   readonly database: { readonly name: string; readonly user: string; readonly password: string };
-  /** The instance's EnvironmentFile, as its user data builds it from the deployed secrets. */
-  readonly appEnvironment: Readonly<Record<string, string>>;
+  /** The JWT signing key the deploy generated (kept between runs; the instance's user data reads it itself). */
+  readonly jwtSecret: string;
+  /** The API instance and the user data the emulator hands it: run by the instance's stand-in at first boot. */
+  readonly instance: InstanceUserData;
   readonly backendClients: EmulatorClients;
   readonly frontendClients: EmulatorClients;
   /** What an Environment says about the deployment, derived here once for env:up and compose alike. */
@@ -101,14 +104,8 @@ export async function readDeployedTwin(
     apiName,
     bucket: requiredOutput(frontend, FRONTEND_OUTPUTS.webBucketName),
     database,
-    appEnvironment: {
-      DB_HOST: databaseHost,
-      DB_PORT: "5432",
-      DB_NAME: database.name,
-      DB_USERNAME: database.user,
-      DB_PASSWORD: database.password,
-      JWT_SECRET: secrets.jwt,
-    },
+    jwtSecret: secrets.jwt,
+    instance: await readInstanceUserData(backendClients, backend.stack.stackName),
     backendClients,
     frontendClients: deployment.clients(frontend.stack.region),
     described: describe(backend, siteNames, apiName, { host: databaseHost, ...database }),

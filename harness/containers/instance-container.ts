@@ -1,0 +1,112 @@
+import { basename } from "node:path";
+import { GenericContainer, type WaitStrategy } from "testcontainers";
+import { LABEL_OWNER } from "../support/cleanup.ts";
+import type { IssuedCertificate } from "../tls/local-ca.ts";
+import { attachExtraNetworks } from "./extra-networks.ts";
+import { LogTail } from "./log-tail.ts";
+import { bindPublishedPortsToLoopback } from "./loopback.ts";
+
+/** Where the instance image's boot (fixtures/images/instance) looks for what EC2 and a release hand it. */
+export const INSTANCE_PATHS = {
+  userData: "/var/lib/cloud/instance/user-data.txt",
+  awsConfig: "/root/.aws/config",
+  awsCredentials: "/root/.aws/credentials",
+  releaseUnit: "/var/lib/instance/release/unit",
+  releaseJar: "/var/lib/instance/release/app.jar",
+  releaseFiles: "/var/lib/instance/release/files",
+  nginxTls: "/etc/nginx/tls",
+} as const;
+
+/** The lines the boot writes: the user data's end, its failing line, and a unit's process ending. */
+export const BOOT_LINES = {
+  userDataFinished: /^\[cloud-init\] user data finished in (\d+) ms/,
+  userDataFailed: /^\[cloud-init\] user data failed/,
+  userDataStarted: /^\[cloud-init\] user data started/,
+  releaseFailed: /^\[release\] the user data wrote no|^\[release\] .* names no/,
+  stoodIn: /^\[stood-in\] /,
+} as const;
+
+/** The AWS CLI's profile in the instance: the emulator on the twin's network, its fixed test credentials. */
+export function awsProfile(endpoint: string, region: string): { config: string; credentials: string } {
+  return {
+    config: `[default]\nregion = ${region}\nendpoint_url = ${endpoint}\n`,
+    credentials: "[default]\naws_access_key_id = test\naws_secret_access_key = test\n",
+  };
+}
+
+export interface InstanceContainerOptions {
+  readonly image: string;
+  /** The user data as the emulator's EC2 hands it over: run once, as root, at first boot. */
+  readonly userData: string;
+  /** The emulator's endpoint as the instance reaches it, and the region its CLI calls. */
+  readonly emulator: { readonly endpoint: string; readonly region: string };
+  /** The release: the unit that runs it (a file the user data writes), the jar, the files beside it. */
+  readonly release: { readonly unitFile: string; readonly jarPath: string };
+  /** The certificate for api.<domain>, installed where the user data's nginx expects it (as an operator would). */
+  readonly certificate: IssuedCertificate;
+  readonly cpus: number;
+  readonly memoryGiB: number;
+  readonly owner: string;
+  /** The first network is its primary; the others are attached before it starts. */
+  readonly networks: readonly { readonly name: string; readonly aliases?: readonly string[] }[];
+  /** The Elastic IP's stand-in: 80, 443 and 8080 published on this loopback address, and the readiness check. */
+  readonly entry: { readonly address: string; readonly ready: WaitStrategy };
+  readonly startupTimeoutMs?: number;
+  readonly logs?: LogTail;
+}
+
+/**
+ * The EC2 instance's stand-in, built the way the deploy builds the instance: the image's boot runs the
+ * user data the emulator hands over (the real AWS CLI and jq against the emulator's Secrets Manager
+ * write the environment file; the unit and nginx's configuration are the ones it writes), then lays the
+ * release into the unit's WorkingDirectory and starts the unit, limited to the instance type's vCPUs and
+ * memory. No secret is in its configuration: the user data fetches them inside.
+ */
+export class InstanceContainer extends GenericContainer {
+  private readonly extraNetworks: InstanceContainerOptions["networks"];
+  private readonly address: string;
+  readonly logs: LogTail;
+
+  constructor(options: InstanceContainerOptions) {
+    super(options.image);
+    const [primary, ...extra] = options.networks;
+    if (!primary) throw new Error("the instance container needs at least one network");
+    this.extraNetworks = extra;
+    this.logs = options.logs ?? new LogTail(200);
+    this.address = options.entry.address;
+    const profile = awsProfile(options.emulator.endpoint, options.emulator.region);
+    const unit = basename(options.release.unitFile).replace(/\.service$/, "");
+    this.withNetworkMode(primary.name)
+      .withNetworkAliases(...(primary.aliases ?? []))
+      .withLabels({ [LABEL_OWNER]: options.owner })
+      .withCopyContentToContainer([
+        { content: options.userData, target: INSTANCE_PATHS.userData, mode: 0o700 },
+        { content: profile.config, target: INSTANCE_PATHS.awsConfig, mode: 0o600 },
+        { content: profile.credentials, target: INSTANCE_PATHS.awsCredentials, mode: 0o600 },
+        { content: `${unit}\n`, target: INSTANCE_PATHS.releaseUnit, mode: 0o600 },
+      ])
+      .withCopyFilesToContainer([
+        { source: options.release.jarPath, target: INSTANCE_PATHS.releaseJar, mode: 0o600 },
+        { source: options.certificate.chainFile, target: `${INSTANCE_PATHS.nginxTls}/fullchain.pem` },
+        {
+          source: options.certificate.keyFile,
+          target: `${INSTANCE_PATHS.nginxTls}/privkey.pem`,
+          mode: 0o600,
+        },
+      ])
+      .withResourcesQuota({ memory: options.memoryGiB, cpu: options.cpus })
+      .withLogConsumer(this.logs.consume)
+      .withStartupTimeout(options.startupTimeoutMs ?? 180_000)
+      .withExposedPorts(...[8080, 80, 443].map((port) => ({ container: port, host: port })))
+      .withWaitStrategy(options.entry.ready);
+  }
+
+  protected override async beforeContainerCreated(): Promise<void> {
+    bindPublishedPortsToLoopback(this.hostConfig, this.address);
+  }
+
+  protected override async containerCreated(containerId: string): Promise<void> {
+    await attachExtraNetworks(containerId, this.extraNetworks);
+  }
+
+}
