@@ -50,10 +50,8 @@ export async function startApp(start: AppStart, signal: AbortSignal): Promise<St
     memoryGiB: start.limits.memoryGiB,
     owner: start.owner,
     networks: [{ name: start.networks.public }, { name: start.networks.private }],
-    entry: {
-      address: start.address,
-      ready: healthWait(`http://${start.address}:8080/api/health`, logs, scrub),
-    },
+    entry: { address: start.address },
+    ready: healthWait(`http://${start.address}:8080/api/health`, logs, scrub),
     startupTimeoutMs: start.startupTimeoutMs,
   });
   try {
@@ -82,10 +80,12 @@ function reportBoot(logs: LogTail): void {
     say(`[app]   ${line.replace(BOOT_LINES.stoodIn, "")}`);
 }
 
-const scrubber =
+export const scrubber =
   (secrets: readonly string[]) =>
   (text: string): string =>
-    secrets.filter((secret) => secret.length >= 4).reduce((out, secret) => out.split(secret).join("***"), text);
+    secrets
+      .filter((secret) => secret.length >= 4)
+      .reduce((out, secret) => out.split(secret).join("***"), text);
 
 const failedBoot = (logs: LogTail) =>
   logs
@@ -93,9 +93,11 @@ const failedBoot = (logs: LogTail) =>
     .some((line) => BOOT_LINES.userDataFailed.test(line) || BOOT_LINES.releaseFailed.test(line));
 
 /** The user data's failing line, its command and its output, from the instance's log. */
-function userDataFailure(logs: LogTail, scrub: (text: string) => string): EnvironmentError {
+export function userDataFailure(logs: LogTail, scrub: (text: string) => string): EnvironmentError {
   const lines = logs.since(BOOT_LINES.userDataStarted);
-  const failure = lines.find((line) => BOOT_LINES.userDataFailed.test(line) || BOOT_LINES.releaseFailed.test(line));
+  const failure = lines.find(
+    (line) => BOOT_LINES.userDataFailed.test(line) || BOOT_LINES.releaseFailed.test(line),
+  );
   const output = lines.filter((line) => line !== failure && !BOOT_LINES.stoodIn.test(line)).slice(-20);
   return new EnvironmentError(
     scrub(

@@ -21,7 +21,9 @@ async function nginxConfsOf(instanceId: string, dir: string): Promise<string[]> 
   mkdirSync(dir, { recursive: true });
   const copied = await run("docker", ["cp", `${instanceId}:/etc/nginx/conf.d/.`, dir]);
   if (copied.code !== 0)
-    throw new EnvironmentError(`cannot read nginx's configuration from the instance: ${copied.stderr.trim()}`);
+    throw new EnvironmentError(
+      `cannot read nginx's configuration from the instance: ${copied.stderr.trim()}`,
+    );
   const confs = readdirSync(dir).filter((file) => file.endsWith(".conf"));
   if (confs.length === 0)
     throw new EnvironmentError(

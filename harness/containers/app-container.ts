@@ -134,5 +134,4 @@ export class AppContainer extends GenericContainer {
   protected override async containerCreated(containerId: string): Promise<void> {
     await attachExtraNetworks(containerId, this.extraNetworks);
   }
-
 }

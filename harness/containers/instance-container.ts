@@ -49,8 +49,12 @@ export interface InstanceContainerOptions {
   readonly owner: string;
   /** The first network is its primary; the others are attached before it starts. */
   readonly networks: readonly { readonly name: string; readonly aliases?: readonly string[] }[];
-  /** The Elastic IP's stand-in: 80, 443 and 8080 published on this loopback address, and the readiness check. */
-  readonly entry: { readonly address: string; readonly ready: WaitStrategy };
+  /**
+   * The Elastic IP's stand-in: 80, 443 and 8080 published on this loopback address with the same port
+   * numbers. Without it, they go to random ports on 127.0.0.1.
+   */
+  readonly entry?: { readonly address: string };
+  readonly ready: WaitStrategy;
   readonly startupTimeoutMs?: number;
   readonly logs?: LogTail;
 }
@@ -73,7 +77,7 @@ export class InstanceContainer extends GenericContainer {
     if (!primary) throw new Error("the instance container needs at least one network");
     this.extraNetworks = extra;
     this.logs = options.logs ?? new LogTail(200);
-    this.address = options.entry.address;
+    this.address = options.entry?.address ?? "127.0.0.1";
     const profile = awsProfile(options.emulator.endpoint, options.emulator.region);
     const unit = basename(options.release.unitFile).replace(/\.service$/, "");
     this.withNetworkMode(primary.name)
@@ -97,8 +101,10 @@ export class InstanceContainer extends GenericContainer {
       .withResourcesQuota({ memory: options.memoryGiB, cpu: options.cpus })
       .withLogConsumer(this.logs.consume)
       .withStartupTimeout(options.startupTimeoutMs ?? 180_000)
-      .withExposedPorts(...[8080, 80, 443].map((port) => ({ container: port, host: port })))
-      .withWaitStrategy(options.entry.ready);
+      .withWaitStrategy(options.ready);
+    if (options.entry)
+      this.withExposedPorts(...[8080, 80, 443].map((port) => ({ container: port, host: port })));
+    else this.withExposedPorts(8080, 80, 443);
   }
 
   protected override async beforeContainerCreated(): Promise<void> {
@@ -108,5 +114,4 @@ export class InstanceContainer extends GenericContainer {
   protected override async containerCreated(containerId: string): Promise<void> {
     await attachExtraNetworks(containerId, this.extraNetworks);
   }
-
 }

@@ -3,14 +3,7 @@ import type { HarnessConfig } from "../config.ts";
 
 export type DebianSuite = "bookworm" | "trixie";
 export type ComponentName =
-  | "localstack"
-  | "postgres"
-  | "nginx"
-  | "jre"
-  | "instance"
-  | "edge"
-  | "netkit"
-  | "moto";
+  "localstack" | "postgres" | "nginx" | "jre" | "instance" | "edge" | "netkit" | "moto";
 
 /** One image the twin needs: a pinned upstream reference and an offline recipe that builds an equivalent. */
 export interface ImageSpec {

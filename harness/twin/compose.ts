@@ -98,9 +98,7 @@ export function composeDocument(
         "api-tls",
         "edge",
         "database-secret",
-      ].map(
-        (volume) => [volume, { labels: networkLabels }],
-      ),
+      ].map((volume) => [volume, { labels: networkLabels }]),
     ),
   };
 }

@@ -45,17 +45,21 @@ export function apiUserData(props: ApiUserDataProps): ec2.UserData {
     // The environment file is readable by the service only; secrets never reach the user-data log.
     `db_secret=$(aws secretsmanager get-secret-value --region ${props.region} --secret-id ${props.databaseSecretArn} --query SecretString --output text)`,
     `jwt_secret=$(aws secretsmanager get-secret-value --region ${props.region} --secret-id ${props.jwtSecretArn} --query SecretString --output text)`,
+    // Each value in a variable first: a jq path that finds nothing (-e) or a failed lookup stops the script
+    // here under `set -e`, where a substitution inside echo's arguments would write an empty value.
+    'db_username=$(jq -er .username <<<"$db_secret")',
+    'db_password=$(jq -er .password <<<"$db_secret")',
     "umask 0027",
     "{",
     `  echo "DB_HOST=${props.databaseHost}"`,
     '  echo "DB_PORT=5432"',
     `  echo "DB_NAME=${SEED.databaseName}"`,
-    '  echo "DB_USERNAME=$(jq -r .username <<<"$db_secret")"',
-    '  echo "DB_PASSWORD=$(jq -r .password <<<"$db_secret")"',
+    '  echo "DB_USERNAME=$db_username"',
+    '  echo "DB_PASSWORD=$db_password"',
     '  echo "JWT_SECRET=$jwt_secret"',
     "} > /etc/threadcast/threadcast.env",
     "chgrp threadcast /etc/threadcast/threadcast.env",
-    "unset db_secret jwt_secret",
+    "unset db_secret jwt_secret db_username db_password",
     // nginx needs a certificate to start; until the operator installs the real one for api.<domain>
     // (see infra/README.md), a self-signed placeholder keeps HTTPS up and the redirect working.
     "if [ ! -s /etc/nginx/tls/fullchain.pem ]; then",
