@@ -1,6 +1,7 @@
+import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
+import { INSTANCE_PATHS } from "../containers/instance-container.ts";
 import { loadConfig } from "../config.ts";
 import { ImageResolver } from "../images/image-resolver.ts";
 import { committedCompose, COMPOSE_ENV, currentComposeDocument, renderCompose } from "./compose.ts";
@@ -41,7 +42,7 @@ describe("docker-compose.yml stays in step with the harness's own twin", () => {
     const imageOf: Record<string, string> = {
       emulator: resolver.localTag("localstack").tag,
       database: resolver.localTag("postgres").tag,
-      app: resolver.localTag("jre").tag,
+      app: resolver.localTag("instance").tag,
       proxy: resolver.localTag("nginx").tag,
       edge: resolver.localTag("edge").tag,
     };
@@ -70,10 +71,16 @@ describe("docker-compose.yml stays in step with the harness's own twin", () => {
     expect(all.every((port) => port.startsWith("127."))).toBe(true);
   });
 
-  it("gives the proxy the very nginx config the instance's user data installs", () => {
-    const relative = INSTANCE_FILE_PATHS.nginxConf.slice(config.repoRoot.length + 1);
-    expect(document.services.proxy?.volumes).toContain(
-      `./${relative}:/etc/nginx/conf.d/threadcast-api.conf:ro`,
+  it("gives the proxy the nginx configuration the instance's user data writes, and the instance its boot", () => {
+    // The instance's /etc/nginx/conf.d, where the user data writes, is the proxy's (read-only).
+    expect(document.services.app?.volumes).toContain("instance-nginx:/etc/nginx/conf.d");
+    expect(document.services.proxy?.volumes).toContain("instance-nginx:/etc/nginx/conf.d:ro");
+    // The user data and the release, left by the setup service where the image's boot looks for them.
+    expect(document.services.app?.volumes).toEqual(
+      expect.arrayContaining([
+        `instance-boot:${dirname(INSTANCE_PATHS.userData)}`,
+        `instance-release:${dirname(INSTANCE_PATHS.releaseUnit)}:ro`,
+      ]),
     );
   });
 });
