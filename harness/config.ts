@@ -40,6 +40,15 @@ export interface HarnessConfig {
   readonly envName: string;
   /** The user's Spring Boot jar (HARNESS_APP_JAR); the reference jar when unset. */
   readonly appJar: string | undefined;
+  /**
+   * The user's release bundle (HARNESS_APP_DIR): one jar and what ships beside it, laid into the unit's
+   * WorkingDirectory. Exclusive with appJar.
+   */
+  readonly appDir: string | undefined;
+  /** KEY=VALUE lines added to the instance's environment file (HARNESS_APP_ENV_FILE). */
+  readonly appEnvFile: string | undefined;
+  /** HARNESS_APP_ENV_OVERRIDE=1: appEnvFile may replace keys the user data writes (DB_*, JWT_SECRET). */
+  readonly appEnvOverride: boolean;
   /** The user's web build directory (HARNESS_WEB_DIST); the reference build when unset. */
   readonly webDist: string | undefined;
   /** How long the app may take to become healthy (HARNESS_APP_START_TIMEOUT, seconds; default 180). */
@@ -145,6 +154,17 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
     const value = nonEmpty(env, name);
     return value === undefined ? undefined : resolve(value);
   };
+  if (path("HARNESS_APP_JAR") && path("HARNESS_APP_DIR"))
+    throw new ConfigError(
+      "HARNESS_APP_JAR and HARNESS_APP_DIR are both set",
+      "set HARNESS_APP_DIR to a release directory (its one jar and the files beside it), or HARNESS_APP_JAR to the jar alone",
+    );
+  const override = nonEmpty(env, "HARNESS_APP_ENV_OVERRIDE") ?? "0";
+  if (override !== "0" && override !== "1")
+    throw new ConfigError(
+      `HARNESS_APP_ENV_OVERRIDE=${override} is neither 0 nor 1`,
+      "set it to 1 to let HARNESS_APP_ENV_FILE replace keys the user data writes, or unset it",
+    );
   return {
     repoRoot: REPO_ROOT,
     cacheDir,
@@ -159,6 +179,9 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
     dockerHost: nonEmpty(env, "DOCKER_HOST"),
     envName,
     appJar: path("HARNESS_APP_JAR"),
+    appDir: path("HARNESS_APP_DIR"),
+    appEnvFile: path("HARNESS_APP_ENV_FILE"),
+    appEnvOverride: override === "1",
     webDist: path("HARNESS_WEB_DIST"),
     appStartTimeoutMs: timeoutSeconds * 1000,
     interruptGraceMs: graceSeconds * 1000,

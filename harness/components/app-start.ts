@@ -3,7 +3,7 @@ import type { StartedTestContainer } from "testcontainers";
 import { PROCESS_EXITED } from "../containers/app-container.ts";
 import { EMULATOR_IN_TWIN } from "../containers/emulator-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
-import { BOOT_LINES, InstanceContainer } from "../containers/instance-container.ts";
+import { BOOT_LINES, InstanceContainer, type InstanceRelease } from "../containers/instance-container.ts";
 import { LogTail } from "../containers/log-tail.ts";
 import { ProbeWait } from "../containers/probe-wait.ts";
 import { EnvironmentError } from "../errors.ts";
@@ -14,9 +14,7 @@ import type { TwinNetworks } from "./component.ts";
 
 export interface AppStart {
   readonly image: string;
-  readonly jarPath: string;
-  /** The unit file the user data writes and the release starts (its name is the unit's). */
-  readonly unitFile: string;
+  readonly release: InstanceRelease;
   readonly userData: string;
   readonly region: string;
   readonly certificate: IssuedCertificate;
@@ -44,7 +42,7 @@ export async function startApp(start: AppStart, signal: AbortSignal): Promise<St
     image: start.image,
     userData: start.userData,
     emulator: { endpoint: EMULATOR_IN_TWIN, region: start.region },
-    release: { unitFile: start.unitFile, jarPath: start.jarPath },
+    release: start.release,
     certificate: start.certificate,
     cpus: start.limits.cpus,
     memoryGiB: start.limits.memoryGiB,

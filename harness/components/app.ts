@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
-import { INSTANCE_PATHS } from "../containers/instance-container.ts";
+import { INSTANCE_PATHS, type InstanceRelease } from "../containers/instance-container.ts";
+import { readAppBundle } from "../reference-builds/app-bundle.ts";
+import { readAppEnvFile } from "../reference-builds/app-env-file.ts";
 import { answers200, waitResumed } from "../containers/resumed-wait.ts";
 import { buildReferenceJar } from "../reference-builds/backend-jar.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
@@ -9,10 +11,13 @@ import { composePorts } from "./compose-parts.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
 
+/** The release the instance's boot lays after its user data: all but the unit file it is started by. */
+export type AppRelease = Omit<InstanceRelease, "unitFile">;
+
 declare module "./component.ts" {
   interface TwinSteps {
-    /** The jar to run: the user's (checked before start-up) or the reference one, built or cached. */
-    jar: string;
+    /** The release: the user's bundle or jar (checked before start-up) or the reference jar, built or cached. */
+    jar: AppRelease;
     "certificate:api": IssuedCertificate;
     app: TwinContainer;
   }
@@ -43,17 +48,30 @@ export const app: ComponentKind = {
     });
     graph.add("jar", {
       component: "app",
-      what: config.appJar ? "jar checked" : "reference jar",
-      run: async (_, signal) =>
-        config.appJar ??
-        (
-          await buildReferenceJar(
-            config,
-            () => resolver.resolve("postgres").then((i) => i.reference),
-            owner,
-            signal,
-          )
-        ).path,
+      what: config.appDir ? "release bundle checked" : config.appJar ? "jar checked" : "reference jar",
+      run: async (_, signal): Promise<AppRelease> => {
+        const settings = config.appEnvFile ? readAppEnvFile(config.appEnvFile).content : undefined;
+        const extra = {
+          ...(settings === undefined ? {} : { settings }),
+          settingsOverride: config.appEnvOverride,
+        };
+        if (config.appDir) {
+          const bundle = readAppBundle(config.appDir);
+          const files = bundle.files.map((file) => ({ ...file, source: join(bundle.dir, file.path) }));
+          return { jarPath: bundle.jar, files, ...extra };
+        }
+        const jarPath =
+          config.appJar ??
+          (
+            await buildReferenceJar(
+              config,
+              () => resolver.resolve("postgres").then((i) => i.reference),
+              owner,
+              signal,
+            )
+          ).path;
+        return { jarPath, ...extra };
+      },
     });
     graph.add("app", {
       component: "app",
@@ -68,8 +86,7 @@ export const app: ComponentKind = {
               startApp(
                 {
                   image: inputs["image:instance"],
-                  jarPath: inputs.jar,
-                  unitFile: INSTANCE_FILE_PATHS.systemdUnit,
+                  release: { ...inputs.jar, unitFile: INSTANCE_FILE_PATHS.systemdUnit },
                   userData: inputs.deploy.instance.script,
                   region: inputs.deploy.backend.stack.region,
                   certificate: inputs["certificate:api"],

@@ -14,6 +14,8 @@ export const INSTANCE_PATHS = {
   releaseUnit: "/var/lib/instance/release/unit",
   releaseJar: "/var/lib/instance/release/app.jar",
   releaseFiles: "/var/lib/instance/release/files",
+  releaseSettings: "/var/lib/instance/release/extra.env",
+  releaseSettingsOverride: "/var/lib/instance/release/env-override",
   nginxTls: "/etc/nginx/tls",
 } as const;
 
@@ -22,7 +24,7 @@ export const BOOT_LINES = {
   userDataFinished: /^\[cloud-init\] user data finished in (\d+) ms/,
   userDataFailed: /^\[cloud-init\] user data failed/,
   userDataStarted: /^\[cloud-init\] user data started/,
-  releaseFailed: /^\[release\] the user data wrote no|^\[release\] .* names no/,
+  releaseFailed: /^\[release\] failed: /,
   stoodIn: /^\[stood-in\] /,
 } as const;
 
@@ -34,6 +36,19 @@ export function awsProfile(endpoint: string, region: string): { config: string; 
   };
 }
 
+/** What a release pipeline hands the instance, laid by its boot after the user data ran. */
+export interface InstanceRelease {
+  /** The unit file the user data writes (its name is the unit's); the jar goes to its ExecStart's path. */
+  readonly unitFile: string;
+  readonly jarPath: string;
+  /** Files laid into the unit's WorkingDirectory at `path` (relative), with their permission bits. */
+  readonly files?: readonly { readonly source: string; readonly path: string; readonly mode: number }[];
+  /** KEY=VALUE lines added to the unit's EnvironmentFile after the user data wrote it. */
+  readonly settings?: string;
+  /** The settings may replace keys the user data wrote (else the boot refuses them). */
+  readonly settingsOverride?: boolean;
+}
+
 export interface InstanceContainerOptions {
   readonly image: string;
   /** The user data as the emulator's EC2 hands it over: run once, as root, at first boot. */
@@ -41,7 +56,7 @@ export interface InstanceContainerOptions {
   /** The emulator's endpoint as the instance reaches it, and the region its CLI calls. */
   readonly emulator: { readonly endpoint: string; readonly region: string };
   /** The release: the unit that runs it (a file the user data writes), the jar, the files beside it. */
-  readonly release: { readonly unitFile: string; readonly jarPath: string };
+  readonly release: InstanceRelease;
   /** The certificate for api.<domain>, installed where the user data's nginx expects it (as an operator would). */
   readonly certificate: IssuedCertificate;
   readonly cpus: number;
@@ -88,9 +103,20 @@ export class InstanceContainer extends GenericContainer {
         { content: profile.config, target: INSTANCE_PATHS.awsConfig, mode: 0o600 },
         { content: profile.credentials, target: INSTANCE_PATHS.awsCredentials, mode: 0o600 },
         { content: `${unit}\n`, target: INSTANCE_PATHS.releaseUnit, mode: 0o600 },
+        ...(options.release.settings === undefined
+          ? []
+          : [{ content: options.release.settings, target: INSTANCE_PATHS.releaseSettings, mode: 0o600 }]),
+        ...(options.release.settingsOverride
+          ? [{ content: "1\n", target: INSTANCE_PATHS.releaseSettingsOverride, mode: 0o600 }]
+          : []),
       ])
       .withCopyFilesToContainer([
         { source: options.release.jarPath, target: INSTANCE_PATHS.releaseJar, mode: 0o600 },
+        ...(options.release.files ?? []).map((file) => ({
+          source: file.source,
+          target: `${INSTANCE_PATHS.releaseFiles}/${file.path}`,
+          mode: file.mode,
+        })),
         { source: options.certificate.chainFile, target: `${INSTANCE_PATHS.nginxTls}/fullchain.pem` },
         {
           source: options.certificate.keyFile,

@@ -6,6 +6,8 @@ import type { HarnessConfig } from "../config.ts";
 import { ensureEngine } from "../engine/docker-engine.ts";
 import { testcontainersEnv } from "../engine/testcontainers-env.ts";
 import { InterruptedError } from "../errors.ts";
+import { readAppBundle } from "../reference-builds/app-bundle.ts";
+import { readAppEnvFile } from "../reference-builds/app-env-file.ts";
 import { checkSpringBootJar } from "../reference-builds/jar-check.ts";
 import { checkWebDist } from "../reference-builds/web-dist.ts";
 import { removeLabelled } from "../support/cleanup.ts";
@@ -176,6 +178,8 @@ export async function startEnvironment(
 
   // Bad input is refused before anything starts.
   if (config.appJar) checkSpringBootJar(config.appJar);
+  if (config.appDir) readAppBundle(config.appDir);
+  if (config.appEnvFile) readAppEnvFile(config.appEnvFile);
   if (config.webDist) checkWebDist(config.webDist);
   const { survey, kept } = await startingPoint(config, dir);
   const entries = await entryPointsFor(name, config, kept !== undefined, existing);
