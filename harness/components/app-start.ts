@@ -97,11 +97,20 @@ export function userDataFailure(logs: LogTail, scrub: (text: string) => string):
     (line) => BOOT_LINES.userDataFailed.test(line) || BOOT_LINES.releaseFailed.test(line),
   );
   const output = lines.filter((line) => line !== failure && !BOOT_LINES.stoodIn.test(line)).slice(-20);
+  const text = failure?.replace(/^\[(cloud-init|release)\] (failed: )?/, "");
+  const what =
+    failure === undefined
+      ? "boot failed"
+      : BOOT_LINES.releaseFailed.test(failure)
+        ? `release could not be laid: ${text}`
+        : text;
+  // (the release's own failures name what to change; the user data's name the script's line)
+  const release = failure !== undefined && BOOT_LINES.releaseFailed.test(failure);
   return new EnvironmentError(
-    scrub(
-      `the instance's ${failure?.replace(/^\[\w[\w-]*\] /, "") ?? "boot failed"}; its output before that:\n${output.join("\n") || "(nothing)"}`,
-    ),
-    "the user data is infra/lib/constructs/api-user-data.ts (the line number is the script's, as npm run infra:synth writes it); npm run env:logs -- app shows the whole boot",
+    scrub(`the instance's ${what}; its output before that:\n${output.join("\n") || "(nothing)"}`),
+    release
+      ? "change HARNESS_APP_DIR or HARNESS_APP_ENV_FILE as the message says, then run env:up again"
+      : "the user data is infra/lib/constructs/api-user-data.ts (the line number is the script's, as npm run infra:synth writes it); npm run env:logs -- app shows the whole boot",
   );
 }
 

@@ -1,27 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { SPRING_BOOT_MANIFEST, writeZip } from "../testing/zip.ts";
 import { readAppBundle } from "./app-bundle.ts";
 
 /** A minimal executable Spring Boot jar: a zip whose manifest names Boot's launcher and a Start-Class. */
-function bootJar(path: string): void {
-  const dir = mkdtempSync(join(tmpdir(), "bootjar-"));
-  mkdirSync(join(dir, "META-INF"));
-  writeFileSync(
-    join(dir, "META-INF", "MANIFEST.MF"),
-    "Manifest-Version: 1.0\nMain-Class: org.springframework.boot.loader.launch.JarLauncher\nStart-Class: io.example.App\n",
-  );
-  const archive = `${dir}-jar`;
-  execFileSync("python3", [
-    "-c",
-    "import shutil,sys; shutil.make_archive(sys.argv[1], 'zip', sys.argv[2])",
-    archive,
-    dir,
-  ]);
-  copyFileSync(`${archive}.zip`, path);
-}
+const bootJar = (path: string) => writeZip(path, { "META-INF/MANIFEST.MF": SPRING_BOOT_MANIFEST });
 
 function release(files: Record<string, string>, jars: readonly string[] = ["app.jar"]): string {
   const dir = mkdtempSync(join(tmpdir(), "release-"));
