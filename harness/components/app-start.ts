@@ -104,7 +104,6 @@ export function userDataFailure(logs: LogTail, scrub: (text: string) => string):
       : BOOT_LINES.releaseFailed.test(failure)
         ? `release could not be laid: ${text}`
         : text;
-  // (the release's own failures name what to change; the user data's name the script's line)
   const release = failure !== undefined && BOOT_LINES.releaseFailed.test(failure);
   return new EnvironmentError(
     scrub(`the instance's ${what}; its output before that:\n${output.join("\n") || "(nothing)"}`),
