@@ -31,7 +31,8 @@ describe("docker-compose.yml stays in step with the harness's own twin", () => {
     expect(committed, "docker-compose.yml is out of step: run npm run compose:write").toBe(
       await renderCompose(currentComposeDocument(config), config.repoRoot),
     );
-  });
+    // Rendering runs prettier over the document and hashes every recipe: seconds on a busy machine.
+  }, 30_000);
 
   it("has the twin's components, plus the one-shot setup that deploys the stacks", () => {
     expect(Object.keys(document.services).sort()).toEqual([...COMPONENT_NAMES, "setup"].sort());

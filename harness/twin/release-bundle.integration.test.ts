@@ -38,7 +38,12 @@ const inApp = (name: string, ...command: string[]) =>
   execFileSync("docker", ["exec", containerNameOf(name, "app"), ...command], { encoding: "utf8" });
 
 describe("a release bundle and extra settings, laid as a release pipeline lays them", () => {
-  const names = { bare: `rba-${suffix}`, bundle: `rbb-${suffix}`, refused: `rbc-${suffix}` };
+  const names = {
+    twoJars: `rbj-${suffix}`,
+    bare: `rba-${suffix}`,
+    bundle: `rbb-${suffix}`,
+    refused: `rbc-${suffix}`,
+  };
   let dir = "";
   let variant = "";
 
@@ -54,6 +59,17 @@ describe("a release bundle and extra settings, laid as a release pipeline lays t
 
   afterAll(async () => {
     for (const name of Object.values(names)) await cli(["down"], { HARNESS_ENV: name });
+  });
+
+  it("refuses a release with two jars before anything starts, leaving nothing", async () => {
+    const twoJars = join(dir, "two-jars");
+    mkdirSync(twoJars);
+    copyFileSync(variant, join(twoJars, "a.jar"));
+    copyFileSync(variant, join(twoJars, "b.jar"));
+    const up = await cli(["up"], { HARNESS_ENV: names.twoJars, HARNESS_APP_DIR: twoJars });
+    expect(up.code).not.toBe(0);
+    expect(up.stderr).toMatch(/has 2 jars at its top level \(a\.jar, b\.jar\): the unit runs one/);
+    expect(await leftovers(names.twoJars)).toEqual([]);
   });
 
   it("fails clearly when the jar alone is given and its working-directory file is missing, leaving nothing", async () => {
