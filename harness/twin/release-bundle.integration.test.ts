@@ -36,6 +36,11 @@ function releaseVariant(referenceJar: string, dir: string): string {
 
 const inApp = (name: string, ...command: string[]) =>
   execFileSync("docker", ["exec", containerNameOf(name, "app"), ...command], { encoding: "utf8" });
+/** As the unit's user: only it (or CAP_SYS_PTRACE, which the container lacks) may read the JVM's environment. */
+const asUnitUser = (name: string, ...command: string[]) =>
+  execFileSync("docker", ["exec", "-u", "threadcast", containerNameOf(name, "app"), ...command], {
+    encoding: "utf8",
+  });
 
 describe("a release bundle and extra settings, laid as a release pipeline lays them", () => {
   const names = {
@@ -72,14 +77,33 @@ describe("a release bundle and extra settings, laid as a release pipeline lays t
     expect(await leftovers(names.twoJars)).toEqual([]);
   });
 
-  it("fails clearly when the jar alone is given and its working-directory file is missing, leaving nothing", async () => {
-    const up = await cli(["up"], { HARNESS_ENV: names.bare, HARNESS_APP_JAR: variant });
-    expect(up.code).not.toBe(0);
-    expect(up.stderr).toMatch(/the app's process exited before it became healthy/);
-    expect(up.stderr).toContain(RELEASE_FILE);
-    expect(await leftovers(names.bare)).toEqual([]);
-  });
+  // The two failing start-ups each deploy the stacks first; they run side by side (two environments).
+  it.concurrent(
+    "fails clearly when the jar alone is given and its working-directory file is missing, leaving nothing",
+    async () => {
+      const up = await cli(["up"], { HARNESS_ENV: names.bare, HARNESS_APP_JAR: variant });
+      expect(up.code).not.toBe(0);
+      expect(up.stderr).toMatch(/the app's process exited before it became healthy/);
+      expect(up.stderr).toContain(RELEASE_FILE);
+      expect(await leftovers(names.bare)).toEqual([]);
+    },
+  );
 
+  it.concurrent(
+    "refuses settings that would change what the user data writes, naming the key and never the value",
+    async () => {
+      const settings = join(dir, "override.env");
+      const value = "not-the-deployed-password";
+      writeFileSync(settings, `DB_PASSWORD=${value}\n`);
+      const up = await cli(["up"], { HARNESS_ENV: names.refused, HARNESS_APP_ENV_FILE: settings });
+      expect(up.code).not.toBe(0);
+      expect(up.stderr).toMatch(
+        /HARNESS_APP_ENV_FILE sets DB_PASSWORD, which the user data writes .*HARNESS_APP_ENV_OVERRIDE=1/,
+      );
+      expect(up.stderr + up.stdout).not.toContain(value);
+      expect(await leftovers(names.refused)).toEqual([]);
+    },
+  );
   it("starts with HARNESS_APP_DIR: the file beside the jar in the unit's WorkingDirectory, owned by its User, and the settings in the app's environment", async () => {
     const bundle = join(dir, "bundle");
     mkdirSync(bundle);
@@ -101,25 +125,12 @@ describe("a release bundle and extra settings, laid as a release pipeline lays t
     const envFile = inApp(names.bundle, "cat", "/etc/threadcast/threadcast.env").split("\n");
     expect(envFile.slice(-3)).toEqual(["SENTRY_DSN=", "RELEASE_NOTE=laid-by-test", ""]);
     expect(envFile[0]).toBe("DB_HOST=database.twin.internal");
-    const javaEnv = inApp(
+    const javaEnv = asUnitUser(
       names.bundle,
       "sh",
       "-c",
       'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < $p/cmdline)" in /usr/bin/java*) tr "\\0" "\\n" < $p/environ;; esac; done',
     );
     expect(javaEnv).toContain("RELEASE_NOTE=laid-by-test");
-  });
-
-  it("refuses settings that would change what the user data writes, naming the key and never the value", async () => {
-    const settings = join(dir, "override.env");
-    const value = "not-the-deployed-password";
-    writeFileSync(settings, `DB_PASSWORD=${value}\n`);
-    const up = await cli(["up"], { HARNESS_ENV: names.refused, HARNESS_APP_ENV_FILE: settings });
-    expect(up.code).not.toBe(0);
-    expect(up.stderr).toMatch(
-      /HARNESS_APP_ENV_FILE sets DB_PASSWORD, which the user data writes .*HARNESS_APP_ENV_OVERRIDE=1/,
-    );
-    expect(up.stderr + up.stdout).not.toContain(value);
-    expect(await leftovers(names.refused)).toEqual([]);
   });
 });
