@@ -86,25 +86,16 @@ export const scrubber =
       .reduce((out, secret) => out.split(secret).join("***"), text);
 
 const failedBoot = (logs: LogTail) =>
-  logs
-    .since(BOOT_LINES.userDataStarted)
-    .some((line) => BOOT_LINES.userDataFailed.test(line) || BOOT_LINES.releaseFailed.test(line));
+  logs.since(BOOT_LINES.userDataStarted).some((line) => BOOT_LINES.failed.test(line));
 
 /** The user data's failing line, its command and its output, from the instance's log. */
 export function userDataFailure(logs: LogTail, scrub: (text: string) => string): EnvironmentError {
   const lines = logs.since(BOOT_LINES.userDataStarted);
-  const failure = lines.find(
-    (line) => BOOT_LINES.userDataFailed.test(line) || BOOT_LINES.releaseFailed.test(line),
-  );
+  const failure = lines.find((line) => BOOT_LINES.failed.test(line));
   const output = lines.filter((line) => line !== failure && !BOOT_LINES.stoodIn.test(line)).slice(-20);
   const text = failure?.replace(/^\[(cloud-init|release)\] (failed: )?/, "");
-  const what =
-    failure === undefined
-      ? "boot failed"
-      : BOOT_LINES.releaseFailed.test(failure)
-        ? `release could not be laid: ${text}`
-        : text;
   const release = failure !== undefined && BOOT_LINES.releaseFailed.test(failure);
+  const what = failure === undefined ? "boot failed" : release ? `release could not be laid: ${text}` : text;
   return new EnvironmentError(
     scrub(`the instance's ${what}; its output before that:\n${output.join("\n") || "(nothing)"}`),
     release
@@ -116,14 +107,13 @@ export function userDataFailure(logs: LogTail, scrub: (text: string) => string):
 /** 200 from the health URL; fails at once when the user data fails or the unit's process exits. */
 function healthWait(healthUrl: string, logs: LogTail, scrub: (text: string) => string): ProbeWait {
   return new ProbeWait(async (timeoutMs, _id, signal) => {
-    const bootFailed = logs.watch(BOOT_LINES.userDataFailed);
-    const releaseFailed = logs.watch(BOOT_LINES.releaseFailed);
+    const bootFailed = logs.watch(BOOT_LINES.failed);
     const exited = logs.watch(PROCESS_EXITED);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       let last: string;
       signal.throwIfAborted();
-      if (bootFailed() || releaseFailed()) throw userDataFailure(logs, scrub);
+      if (bootFailed()) throw userDataFailure(logs, scrub);
       if (exited()) throw appFailure(`the app's process exited before it became healthy`, logs, scrub);
       try {
         const response = await fetch(healthUrl, {

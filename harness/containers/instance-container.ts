@@ -22,9 +22,10 @@ export const INSTANCE_PATHS = {
 /** The lines the boot writes: the user data's end, its failing line, and a unit's process ending. */
 export const BOOT_LINES = {
   userDataFinished: /^\[cloud-init\] user data finished in (\d+) ms/,
-  userDataFailed: /^\[cloud-init\] user data failed/,
   userDataStarted: /^\[cloud-init\] user data started/,
   releaseFailed: /^\[release\] failed: /,
+  /** Either failure: the user data's line, or a release the boot could not lay. */
+  failed: /^\[cloud-init\] user data failed|^\[release\] failed: /,
   stoodIn: /^\[stood-in\] /,
 } as const;
 
