@@ -12,6 +12,9 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          // Some unit tests spawn the CLI or synthesize the stacks: seconds each, more while the integration
+          // and scenario projects load both cores beside them (5 s, vitest's default, was hit in CI).
+          testTimeout: 30_000,
           include: ["harness/**/*.test.ts", "infra/test/**/*.test.ts", "fixtures/web/src/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "**/*.drill.test.ts", "**/node_modules/**"],
         },
