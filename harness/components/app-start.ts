@@ -47,7 +47,12 @@ export async function startApp(start: AppStart, signal: AbortSignal): Promise<St
     cpus: start.limits.cpus,
     memoryGiB: start.limits.memoryGiB,
     owner: start.owner,
-    networks: [{ name: start.networks.public }, { name: start.networks.private }],
+    // The instance's public address is fixed, as its Elastic IP is: the twin's records lead there.
+    networks: [
+      { name: start.networks.public, ip: start.networks.addresses.app },
+      { name: start.networks.private },
+    ],
+    resolvers: [start.networks.addresses.resolver.public],
     entry: { address: start.address },
     ready: healthWait(`http://${start.address}:8080/api/health`, logs, scrub),
     startupTimeoutMs: start.startupTimeoutMs,

@@ -114,7 +114,7 @@ export const app: ComponentKind = {
         ),
     });
   },
-  compose({ service, images, topology, entries }) {
+  compose({ service, images, topology, entries, addresses }) {
     // The instance's boot (the image's entrypoint) runs the user data the setup service left, then the release.
     return {
       app: service("app", {
@@ -129,7 +129,7 @@ export const app: ComponentKind = {
           "instance-nginx:/etc/nginx/conf.d",
         ],
         ports: composePorts(entries.api),
-        networks: ["public", "private"],
+        networks: { public: { ipv4_address: addresses.app }, private: {} },
         healthcheck: {
           test: [
             "CMD",

@@ -14,6 +14,17 @@ import type { ResumeLog } from "./resume.ts";
 export interface TwinNetworks {
   readonly public: string;
   readonly private: string;
+  /** The fixed addresses in them (harness/twin/twin-networks.ts): no restart or repair moves these. */
+  readonly addresses: TwinAddresses;
+}
+
+export interface TwinAddresses {
+  /** The twin's resolver on each network (every container's DNS server). */
+  readonly resolver: { readonly public: string; readonly private: string };
+  /** The instance on the public network: where the Elastic IP's records lead inside the twin. */
+  readonly app: string;
+  /** The edge on the public network: where the distribution's alias records lead inside the twin. */
+  readonly edge: string;
 }
 
 /**
@@ -64,6 +75,8 @@ export interface PlanContext {
 /** What a component needs to render its docker-compose service(s). */
 export interface ComposeContext {
   readonly environment: string;
+  /** The fixed addresses, as compose interpolates them (its subnets may be moved by the user). */
+  readonly addresses: TwinAddresses;
   readonly images: Readonly<Record<ComponentName, string>>;
   readonly topology: Topology;
   readonly entries: EntryPoints;

@@ -59,6 +59,7 @@ export const database: ComponentKind = {
               startReady(
                 new DatabaseContainer(inputs["image:postgres"], context.owner)
                   .isolatedOn(inputs.networks.private, TWIN_HOSTS.database)
+                  .resolvingThrough(inputs.networks.addresses.resolver.private)
                   .withBindMounts([{ source: volume, target: PGDATA }])
                   .withLabels(context.labels("database"))
                   .withName(context.containerName("database"))

@@ -80,6 +80,8 @@ export const edge: ComponentKind = {
                 certificate: inputs["certificate:site"],
                 network: inputs.networks.public,
                 alias: TWIN_HOSTS.edge,
+                ip: inputs.networks.addresses.edge,
+                resolvers: [inputs.networks.addresses.resolver.public],
                 address: entries.edge.address,
                 workDir: dir,
               })
@@ -106,7 +108,7 @@ export const edge: ComponentKind = {
         ),
     });
   },
-  compose: ({ service, images, entries }) => ({
+  compose: ({ service, images, entries, addresses }) => ({
     edge: service("edge", {
       image: images.edge,
       command: ["node", "/etc/edge/edge-server.cjs", "/etc/edge/config.json"],
@@ -123,7 +125,7 @@ export const edge: ComponentKind = {
         timeout: "3s",
         retries: 30,
       },
-      networks: { public: { aliases: [TWIN_HOSTS.edge] } },
+      networks: { public: { aliases: [TWIN_HOSTS.edge], ipv4_address: addresses.edge } },
       depends_on: { setup: { condition: "service_completed_successfully" } },
     }),
   }),

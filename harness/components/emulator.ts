@@ -55,6 +55,7 @@ export const emulator: ComponentKind = {
                   .withLabels(context.labels("emulator"))
                   .withName(context.containerName("emulator"))
                   .onNetwork(inputs.networks.public, EMULATOR_HOST)
+                  .resolvingThrough(inputs.networks.addresses.resolver.public)
                   .publishedOn(context.entries.emulator.address),
                 signal,
                 "emulator",
@@ -107,6 +108,8 @@ export const emulator: ComponentKind = {
           timeout: "5s",
           retries: 60,
         },
+        // The resolver first: every service is made with its address as DNS server.
+        depends_on: { dns: { condition: "service_started" } },
       }),
     };
   },

@@ -1,6 +1,7 @@
 import { app } from "./app.ts";
 import type { ComponentInstance, ComponentKind } from "./component.ts";
 import { database } from "./database.ts";
+import { dns } from "./dns.ts";
 import { edge } from "./edge.ts";
 import { emulator } from "./emulator.ts";
 import { proxy } from "./proxy.ts";
@@ -11,7 +12,7 @@ import type { Topology } from "../twin/topology.ts";
  * compose:write, the failure-log capture and cleanup all read this list: a new component is one module
  * and one line here.
  */
-export const COMPONENTS: readonly ComponentKind[] = [emulator, database, app, proxy, edge];
+export const COMPONENTS: readonly ComponentKind[] = [emulator, database, app, proxy, edge, dns];
 
 /** Every instance of every component, with the kind it belongs to. */
 export function instancesOf(

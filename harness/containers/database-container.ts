@@ -3,6 +3,7 @@ import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { Wait } from "testcontainers";
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import { detachFromDefaultBridge } from "./default-bridge.ts";
+import { useResolver } from "./extra-networks.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
 /** Ready when the server accepts connections on TCP (the first-start server listens on its socket only). */
@@ -44,6 +45,12 @@ export class DatabaseContainer extends PostgreSqlContainer {
     this.createOpts.ExposedPorts = {};
     this.hostConfig.PortBindings = {};
     return this.withNetworkMode(network).withNetworkAliases(alias).withWaitStrategy(Wait.forHealthCheck());
+  }
+
+  /** Resolves names through the twin's resolver (Docker's embedded DNS forwards to it what it cannot answer). */
+  resolvingThrough(resolver: string): this {
+    useResolver(this.hostConfig, [resolver]);
+    return this;
   }
 
   protected override async beforeContainerCreated(): Promise<void> {

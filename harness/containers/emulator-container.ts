@@ -11,6 +11,7 @@ export const EMULATOR_IN_TWIN = `http://${EMULATOR_HOST}:${LOCALSTACK_PORT}`;
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import { run } from "../support/run.ts";
 import { detachFromDefaultBridge } from "./default-bridge.ts";
+import { useResolver } from "./extra-networks.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
 /**
@@ -45,6 +46,12 @@ export class EmulatorContainer extends LocalstackContainer {
   onNetwork(network: string, alias: string): this {
     this.onTwinNetwork = true;
     return this.withNetworkMode(network).withNetworkAliases(alias);
+  }
+
+  /** Resolves names through the twin's resolver (Docker's embedded DNS forwards to it what it cannot answer). */
+  resolvingThrough(resolver: string): this {
+    useResolver(this.hostConfig, [resolver]);
+    return this;
   }
 
   protected override async beforeContainerCreated(): Promise<void> {

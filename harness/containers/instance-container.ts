@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { GenericContainer, type WaitStrategy } from "testcontainers";
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import type { IssuedCertificate } from "../tls/local-ca.ts";
-import { attachExtraNetworks } from "./extra-networks.ts";
+import { attachExtraNetworks, useResolver, type ContainerNetwork } from "./extra-networks.ts";
 import { LogTail } from "./log-tail.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
@@ -63,8 +63,10 @@ export interface InstanceContainerOptions {
   readonly cpus: number;
   readonly memoryGiB: number;
   readonly owner: string;
-  /** The first network is its primary; the others are attached before it starts. */
-  readonly networks: readonly { readonly name: string; readonly aliases?: readonly string[] }[];
+  /** The first network is its primary; the others are attached before it starts (each with its fixed address, if any). */
+  readonly networks: readonly ContainerNetwork[];
+  /** The twin's resolver (its address on the instance's networks): the instance's DNS server. */
+  readonly resolvers?: readonly string[];
   /**
    * The Elastic IP's stand-in: 80, 443 and 8080 published on this loopback address with the same port
    * numbers. Without it, they go to random ports on 127.0.0.1.
@@ -83,7 +85,7 @@ export interface InstanceContainerOptions {
  * memory. No secret is in its configuration: the user data fetches them inside.
  */
 export class InstanceContainer extends GenericContainer {
-  private readonly extraNetworks: InstanceContainerOptions["networks"];
+  private readonly networks: InstanceContainerOptions["networks"];
   private readonly address: string;
   readonly logs: LogTail;
 
@@ -91,7 +93,7 @@ export class InstanceContainer extends GenericContainer {
     super(options.image);
     const [primary, ...extra] = options.networks;
     if (!primary) throw new Error("the instance container needs at least one network");
-    this.extraNetworks = extra;
+    this.networks = [primary, ...extra];
     this.logs = options.logs ?? new LogTail(200);
     this.address = options.entry?.address ?? "127.0.0.1";
     const profile = awsProfile(options.emulator.endpoint, options.emulator.region);
@@ -129,6 +131,7 @@ export class InstanceContainer extends GenericContainer {
       .withLogConsumer(this.logs.consume)
       .withStartupTimeout(options.startupTimeoutMs ?? 180_000)
       .withWaitStrategy(options.ready);
+    useResolver(this.hostConfig, options.resolvers);
     if (options.entry)
       this.withExposedPorts(...[8080, 80, 443].map((port) => ({ container: port, host: port })));
     else this.withExposedPorts(8080, 80, 443);
@@ -139,6 +142,6 @@ export class InstanceContainer extends GenericContainer {
   }
 
   protected override async containerCreated(containerId: string): Promise<void> {
-    await attachExtraNetworks(containerId, this.extraNetworks);
+    await attachExtraNetworks(containerId, this.networks);
   }
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { GenericContainer, Wait } from "testcontainers";
-import { detachFromDefaultBridge } from "../containers/default-bridge.ts";
+import { attachExtraNetworks, useResolver, type ContainerNetwork } from "../containers/extra-networks.ts";
 import { bindPublishedPortsToLoopback } from "../containers/loopback.ts";
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import type { IssuedCertificate } from "../tls/local-ca.ts";
@@ -43,6 +43,10 @@ export interface EdgeContainerOptions {
   /** The twin's public network, where the origin (the emulator's S3) is reached. */
   readonly network: string;
   readonly alias: string;
+  /** Its fixed address on that network (where the site's records lead inside the twin). */
+  readonly ip?: string;
+  /** The twin's resolver: the edge's DNS server. */
+  readonly resolvers?: readonly string[];
   /** The loopback address ports 80 and 443 are published on, with the same numbers. */
   readonly address: string;
   /** Where the container's config file is written before it is copied in. */
@@ -54,10 +58,17 @@ export interface EdgeContainerOptions {
 /** The CloudFront stand-in: the edge server on Node, serving the distribution's aliases from the S3 origin. */
 export class EdgeContainer extends GenericContainer {
   private readonly address: string;
+  private readonly network: ContainerNetwork;
 
   constructor(options: EdgeContainerOptions) {
     super(options.image);
     this.address = options.address;
+    this.network = {
+      name: options.network,
+      aliases: [options.alias],
+      ...(options.ip ? { ip: options.ip } : {}),
+    };
+    useResolver(this.hostConfig, options.resolvers);
     const config: EdgeConfig = {
       ...options.config,
       tls: { certFile: IN_CONTAINER.cert, keyFile: IN_CONTAINER.key },
@@ -86,6 +97,6 @@ export class EdgeContainer extends GenericContainer {
   }
 
   protected override async containerCreated(containerId: string): Promise<void> {
-    await detachFromDefaultBridge(containerId);
+    await attachExtraNetworks(containerId, [this.network]);
   }
 }

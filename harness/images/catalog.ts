@@ -3,7 +3,7 @@ import type { HarnessConfig } from "../config.ts";
 
 export type DebianSuite = "bookworm" | "trixie";
 export type ComponentName =
-  "localstack" | "postgres" | "nginx" | "jre" | "instance" | "edge" | "netkit" | "moto";
+  "localstack" | "postgres" | "nginx" | "jre" | "instance" | "edge" | "netkit" | "dns" | "moto";
 
 /** One image the twin needs: a pinned upstream reference and an offline recipe that builds an equivalent. */
 export interface ImageSpec {
@@ -31,6 +31,7 @@ const UPSTREAM: Record<ComponentName, string | undefined> = {
   instance: undefined,
   edge: "node:20.19.2-bookworm-slim",
   netkit: "nicolaka/netshoot:v0.14",
+  dns: undefined,
   moto: "motoserver/moto:5.1.17",
 };
 
@@ -43,6 +44,7 @@ const PURPOSE: Record<ComponentName, string> = {
     "the EC2 instance: Java 17, the AWS CLI, jq and openssl for its user data, cloud-init's and systemd's stand-ins",
   edge: "Node.js runtime of the CloudFront-like edge",
   netkit: "network tools (tc, iptables) for fault injection and firewalling inside a component's namespace",
+  dns: "the VPC's resolver (AmazonProvidedDNS): Debian's dnsmasq answering the Route 53 zone, NXDOMAIN otherwise",
   moto: "Moto's server, a second AWS emulator: the benchmarks' anchor for LocalStack (not part of the twin)",
 };
 
@@ -54,6 +56,7 @@ const BASE: Record<ComponentName, DebianSuite> = {
   instance: "bookworm",
   edge: "trixie",
   netkit: "bookworm",
+  dns: "bookworm",
   moto: "trixie",
 };
 
@@ -66,6 +69,7 @@ export const COMPONENTS: readonly ComponentName[] = [
   "instance",
   "edge",
   "netkit",
+  "dns",
 ];
 
 /** Images only the benchmarks use, resolved when a benchmark asks for them. */
@@ -92,6 +96,7 @@ export function imageCatalog(config: HarnessConfig): Record<ComponentName, Image
     instance: spec("instance"),
     edge: spec("edge"),
     netkit: spec("netkit"),
+    dns: spec("dns"),
     moto: spec("moto"),
   };
 }

@@ -5,16 +5,15 @@ import type { HarnessConfig } from "../config.ts";
 import { COMPONENTS as IMAGES } from "../images/catalog.ts";
 import { ImageResolver } from "../images/image-resolver.ts";
 import { say } from "../support/progress.ts";
-import { run } from "../support/run.ts";
 import { loadOrCreateLocalCa } from "../tls/local-ca.ts";
 import type { ResumeLog } from "../components/resume.ts";
 import type { KeptState } from "./kept-state.ts";
 import type { EntryPoints } from "./entry-points.ts";
-import { buildEnvironment, mapTwinNames } from "./environment-builder.ts";
+import { buildEnvironment } from "./environment-builder.ts";
 import type { Environment, TwinContainers } from "./environment-state.ts";
 import { enforceSecurityGroups } from "./firewall.ts";
-import { containerNameOf, labelsOf, LABEL_OWNER, networkNameOf, ownerOf } from "./identity.ts";
-import type { NameMap } from "./names.ts";
+import { createTwinNetworks } from "./twin-networks.ts";
+import { containerNameOf, labelsOf, ownerOf } from "./identity.ts";
 import { describeCriticalPath } from "./start-graph.ts";
 import { twinHttpsGet } from "../client/twin-client.ts";
 import { EnvironmentError } from "./twin-setup.ts";
@@ -22,7 +21,6 @@ import { EnvironmentError } from "./twin-setup.ts";
 declare module "../components/component.ts" {
   interface TwinSteps {
     firewall: undefined;
-    names: NameMap;
     checks: Environment;
   }
 }
@@ -82,10 +80,7 @@ function planFoundation(graph: TwinGraph, context: PlanContext): void {
   graph.add("networks", {
     component: "networks",
     what: "public + internal private",
-    run: async (): Promise<TwinNetworks> => ({
-      public: await createNetwork(environment, "public", false),
-      private: await createNetwork(environment, "private", true),
-    }),
+    run: (): Promise<TwinNetworks> => createTwinNetworks(environment),
   });
   graph.add("ca", {
     component: "tls",
@@ -125,12 +120,6 @@ function planFinish(graph: TwinGraph, context: PlanContext): void {
       return undefined;
     },
   });
-  graph.add("names", {
-    component: "names",
-    what: "Route 53 records mapped to entry points",
-    needs: ["deploy"],
-    run: ({ deploy }) => mapTwinNames(deploy, context.entries, context.environment, context.dir),
-  });
   const instances = instancesOf(COMPONENTS);
   graph.add("checks", {
     component: "twin",
@@ -166,34 +155,4 @@ async function checkNames(environment: Environment): Promise<void> {
         `${url} answered ${answer.status} at the end of start-up: ${answer.body.slice(0, 300)}`,
       );
   }
-}
-
-/** The environment's network `role`: made now, or kept from an earlier run (a resume reuses it). */
-async function createNetwork(environment: string, role: string, internal: boolean): Promise<string> {
-  const name = networkNameOf(environment, role);
-  const owner = ownerOf(environment);
-  const existing = await run("docker", [
-    "network",
-    "inspect",
-    "--format",
-    `{{index .Labels "${LABEL_OWNER}"}} {{.Internal}}`,
-    name,
-  ]);
-  if (existing.code === 0) {
-    if (existing.stdout.trim() === `${owner} ${internal}`) return name;
-    throw new EnvironmentError(
-      `a network named ${name} exists but is not this environment's ${role} network (${existing.stdout.trim() || "no owner label"})`,
-      `remove it (docker network rm ${name}) or name the environment differently (HARNESS_ENV)`,
-    );
-  }
-  const result = await run("docker", [
-    "network",
-    "create",
-    ...(internal ? ["--internal"] : []),
-    "--label",
-    `${LABEL_OWNER}=${owner}`,
-    name,
-  ]);
-  if (result.code !== 0) throw new EnvironmentError(`cannot create network ${name}: ${result.stderr.trim()}`);
-  return name;
 }

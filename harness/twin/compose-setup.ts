@@ -1,4 +1,14 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { networkInterfaces } from "node:os";
 import { basename, join } from "node:path";
 import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
 import { COMPOSE_VOLUMES } from "../components/compose-parts.ts";
@@ -17,7 +27,9 @@ import { entryPoints } from "./entry-points.ts";
 import { buildEnvironment, mapTwinNames } from "./environment-builder.ts";
 import { writeEnvironment, type TwinContainers } from "./environment-state.ts";
 import { containerNameOf } from "./identity.ts";
-import { publishWebDist } from "./names.ts";
+import { hostsFileOf, ROUTE53_RECORDS, twinRecords } from "./dns-records.ts";
+import { publishWebDist, type NameMap } from "./names.ts";
+import { ADDRESS_OFFSETS, addressIn } from "./twin-networks.ts";
 import { deployTwin, edgeSettings, type DeployedTwin } from "./twin-setup.ts";
 
 function writePrivate(path: string, content: string | Buffer): void {
@@ -71,6 +83,30 @@ function writeInstanceBoot(twin: DeployedTwin, jar: string): void {
   mkdirSync(join(release, "files"), { recursive: true });
 }
 
+/**
+ * The resolver's records: the Route 53 names at the fixed addresses of the public subnet, which the
+ * setup service (on that network) finds from its own address there.
+ */
+function writeComposeRecords(names: NameMap): void {
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .find((face) => face && face.family === "IPv4" && !face.internal);
+  if (!own?.cidr) throw new Error("the setup service has no IPv4 address on the public network");
+  const base = addressIn(own.cidr, 0);
+  const prefix = own.cidr.split("/")[1];
+  const subnet = `${base}/${prefix}`;
+  const records = twinRecords(names, {
+    resolver: { public: addressIn(subnet, ADDRESS_OFFSETS.resolver), private: "" },
+    app: addressIn(subnet, ADDRESS_OFFSETS.app),
+    edge: addressIn(subnet, ADDRESS_OFFSETS.edge),
+  });
+  // The volume is the directory the resolver watches: a file appears there whole or not at all (a
+  // dot-file stage is read too, but a rename leaves nothing half-written to read).
+  const file = join(COMPOSE_VOLUMES.dnsRecords, ROUTE53_RECORDS);
+  writeFileSync(`${file}.tmp`, hostsFileOf(records));
+  renameSync(`${file}.tmp`, file);
+}
+
 /** The edge: its server and the distribution's configuration. */
 async function writeEdgeFiles(twin: DeployedTwin, dir: string): Promise<void> {
   copyFileSync(await bundleEdgeServer(dir), join(COMPOSE_VOLUMES.edge, "edge-server.cjs"));
@@ -113,12 +149,14 @@ export async function composeSetup(config: HarnessConfig, signal: AbortSignal): 
   await writeEdgeFiles(twin, dir);
 
   const entries = entryPoints(name);
+  const names = await mapTwinNames(twin, entries, name, dir);
+  writeComposeRecords(names);
   const environment = buildEnvironment({
     name,
     dir,
     caFile: ca.certFile,
     twin,
-    names: await mapTwinNames(twin, entries, name, dir),
+    names,
     entries,
     networks: { public: "public", private: "private" },
     containers: Object.fromEntries(

@@ -46,6 +46,7 @@ describe("docker-compose.yml stays in step with the harness's own twin", () => {
       app: resolver.localTag("instance").tag,
       proxy: resolver.localTag("nginx").tag,
       edge: resolver.localTag("edge").tag,
+      dns: resolver.localTag("dns").tag,
     };
     for (const component of COMPONENT_NAMES)
       expect(document.services[component]?.image).toBe(imageOf[component]);
@@ -83,5 +84,35 @@ describe("docker-compose.yml stays in step with the harness's own twin", () => {
         `instance-release:${dirname(INSTANCE_PATHS.releaseUnit)}:ro`,
       ]),
     );
+  });
+
+  it("makes every service on a network resolve through the twin's resolver, at fixed addresses in stated subnets", () => {
+    const withNetworks = Object.entries(document.services).filter(([, service]) => !service.network_mode);
+    const resolverOn = {
+      public: "${TWIN_PUBLIC_NET:-172.30.88}.2",
+      private: "${TWIN_PRIVATE_NET:-172.30.89}.2",
+    };
+    for (const [name, service] of withNetworks) {
+      const first = networksOf(service)[0] as keyof typeof resolverOn;
+      expect((service as Service & { dns?: string[] }).dns, name).toEqual([resolverOn[first]]);
+    }
+    const fixed = (name: string, network: string) =>
+      (document.services[name]?.networks as Record<string, { ipv4_address?: string }>)[network]?.ipv4_address;
+    expect(fixed("dns", "public")).toBe(resolverOn.public);
+    expect(fixed("dns", "private")).toBe(resolverOn.private);
+    expect(fixed("app", "public")).toBe("${TWIN_PUBLIC_NET:-172.30.88}.10");
+    expect(fixed("edge", "public")).toBe("${TWIN_PUBLIC_NET:-172.30.88}.20");
+    expect(document.networks).toMatchObject({
+      public: {
+        ipam: {
+          config: [
+            {
+              subnet: "${TWIN_PUBLIC_NET:-172.30.88}.0/24",
+              ip_range: "${TWIN_PUBLIC_NET:-172.30.88}.128/25",
+            },
+          ],
+        },
+      },
+    });
   });
 });

@@ -8,8 +8,8 @@ import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts
 import { createThreadcastApp } from "../../infra/lib/threadcast-app.ts";
 import type { Template } from "../cdk/cloud-assembly.ts";
 import { EMULATOR_ACCOUNT } from "../cdk/deploy-env.ts";
-import { COMPOSE_VOLUMES } from "../components/compose-parts.ts";
-import type { ComponentKind, ComposeContext } from "../components/component.ts";
+import { COMPOSE_VOLUMES, composeAddress, composeIpam } from "../components/compose-parts.ts";
+import type { ComponentKind, ComposeContext, TwinAddresses } from "../components/component.ts";
 import { COMPONENTS } from "../components/registry.ts";
 import type { HarnessConfig } from "../config.ts";
 import { COMPONENTS as IMAGES, type ComponentName } from "../images/catalog.ts";
@@ -17,6 +17,7 @@ import { ImageResolver } from "../images/image-resolver.ts";
 import { COMPOSE_ENV, entryPoints } from "./entry-points.ts";
 import { containerNameOf, LABEL_OWNER, labelsOf, ownerOf } from "./identity.ts";
 import { readServiceUnit } from "./systemd-unit.ts";
+import { ADDRESS_OFFSETS } from "./twin-networks.ts";
 import { deriveTopology, type Topology } from "./topology.ts";
 
 export { COMPOSE_ENV };
@@ -59,8 +60,17 @@ export function composeDocument(
   envName: string = COMPOSE_ENV,
   components: readonly ComponentKind[] = COMPONENTS,
 ): Record<string, unknown> {
+  const addresses: TwinAddresses = {
+    resolver: {
+      public: composeAddress("public", ADDRESS_OFFSETS.resolver),
+      private: composeAddress("private", ADDRESS_OFFSETS.resolver),
+    },
+    app: composeAddress("public", ADDRESS_OFFSETS.app),
+    edge: composeAddress("public", ADDRESS_OFFSETS.edge),
+  };
   const context: ComposeContext = {
     environment: envName,
+    addresses,
     images,
     topology,
     entries: entryPoints(envName),
@@ -70,6 +80,7 @@ export function composeDocument(
       container_name: containerNameOf(envName, instance),
       labels: labelsOf(envName, instance),
       ...body,
+      ...resolverOf(body, addresses),
     }),
   };
   const services = withSetup(
@@ -85,8 +96,16 @@ export function composeDocument(
     version: "2.4",
     services,
     networks: {
-      public: { internal: role("public")?.internal ?? false, labels: networkLabels },
-      private: { internal: role("private")?.internal ?? true, labels: networkLabels },
+      public: {
+        internal: role("public")?.internal ?? false,
+        labels: networkLabels,
+        ipam: composeIpam("public"),
+      },
+      private: {
+        internal: role("private")?.internal ?? true,
+        labels: networkLabels,
+        ipam: composeIpam("private"),
+      },
     },
     volumes: Object.fromEntries(
       [
@@ -98,9 +117,21 @@ export function composeDocument(
         "api-tls",
         "edge",
         "database-secret",
+        "dns-records",
       ].map((volume) => [volume, { labels: networkLabels }]),
     ),
   };
+}
+
+/**
+ * Every service on the twin's networks resolves through the twin's resolver on its first network (one in
+ * another's namespace, the proxy, shares that one's).
+ */
+function resolverOf(body: Record<string, unknown>, addresses: TwinAddresses): { dns?: string[] } {
+  if (body.network_mode !== undefined || body.dns !== undefined) return {};
+  const networks = body.networks as string[] | Record<string, unknown> | undefined;
+  const first = Array.isArray(networks) ? networks[0] : Object.keys(networks ?? {})[0];
+  return first === "public" || first === "private" ? { dns: [addresses.resolver[first]] } : {};
 }
 
 /** The services with the setup service placed right after the last service it depends on. */
@@ -137,6 +168,7 @@ function setupService({ service, environment, images }: ComposeContext): Record<
       `api-tls:${COMPOSE_VOLUMES.apiTls}`,
       `edge:${COMPOSE_VOLUMES.edge}`,
       `database-secret:${COMPOSE_VOLUMES.databaseSecret}`,
+      `dns-records:${COMPOSE_VOLUMES.dnsRecords}`,
     ],
     networks: ["public"],
     depends_on: { emulator: { condition: "service_healthy" } },
@@ -151,6 +183,9 @@ const HEADER = `# The ThreadCast twin for docker-compose (v1.29+ / file format 2
 #   docker-compose up -d                                   # the twin; the setup service deploys the stacks
 #   HARNESS_ENV=compose npm run env:status                 # URLs, CA file, names (the same as env:up's)
 #   docker-compose down -v                                 # or: HARNESS_ENV=compose npm run env:down
+#
+# The networks are 172.30.88.0/24 (public) and 172.30.89.0/24 (private); when they collide with one of
+# yours, set TWIN_PUBLIC_NET / TWIN_PRIVATE_NET to other first three octets (e.g. TWIN_PUBLIC_NET=10.77.1).
 `;
 
 /** The file's text for a document, in the repository's formatting (prettier), so both checks agree. */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { TwinAddresses } from "../components/component.ts";
 import type { HarnessConfig } from "../config.ts";
 import type { EntryPoints } from "./entry-points.ts";
 import type { Topology } from "./topology.ts";
@@ -23,7 +24,12 @@ export interface Environment {
   readonly hosts: Readonly<Record<string, string>>;
   readonly hostsVia: Readonly<Record<string, string>>;
   readonly entryPoints: EntryPoints;
-  readonly networks: { readonly public: string; readonly private: string };
+  /** The networks, and the fixed addresses in them (none in the compose twin's description). */
+  readonly networks: {
+    readonly public: string;
+    readonly private: string;
+    readonly addresses?: TwinAddresses;
+  };
   /** Each component instance's container (id, or name in the compose twin), by instance name. */
   readonly containers: TwinContainers;
   readonly emulator: { readonly endpoint: string; readonly hostedZoneId: string };

@@ -6,10 +6,15 @@ import { HarnessError } from "../errors.ts";
 import type { EntryPoints } from "./entry-points.ts";
 import { filesBelow } from "../support/files.ts";
 
+/** The stand-in a Route 53 record leads to: the edge (the distribution) or the API instance (the Elastic IP). */
+export type NameTarget = "edge" | "api";
+
 /** The twin's names, as Route 53 in the emulator answers them, mapped to the stand-ins' loopback addresses. */
 export interface NameMap {
   /** Host name -> loopback address (ports as in the URL: 80 and 443, 8080 on the API). */
   readonly hosts: Readonly<Record<string, string>>;
+  /** Host name -> the stand-in it leads to (inside the twin, the resolver answers its fixed address). */
+  readonly targets: Readonly<Record<string, NameTarget>>;
   /** How each name was resolved, for the summary and the notes. */
   readonly via: Readonly<Record<string, string>>;
 }
@@ -43,6 +48,7 @@ export async function resolveTwinNames(
     start = { name: page.NextRecordName, type: page.NextRecordType };
   }
   const hosts: Record<string, string> = {};
+  const targetOf: Record<string, NameTarget> = {};
   const via: Record<string, string> = {};
   const cnames = new Map<string, string>();
   for (const record of records) {
@@ -51,10 +57,12 @@ export async function resolveTwinNames(
     if (record.Type === "A" && record.AliasTarget?.DNSName !== undefined) {
       if (bare(record.AliasTarget.DNSName) === bare(targets.distributionDomain)) {
         hosts[name] = entries.edge.address;
+        targetOf[name] = "edge";
         via[name] = `A alias ${bare(record.AliasTarget.DNSName)} (the distribution) -> edge`;
       }
     } else if (record.Type === "A" && values.includes(targets.elasticIp)) {
       hosts[name] = entries.api.address;
+      targetOf[name] = "api";
       via[name] = `A ${targets.elasticIp} (the Elastic IP) -> API instance`;
     } else if (record.Type === "CNAME" && values[0] !== undefined) {
       cnames.set(name, values[0]);
@@ -62,8 +70,10 @@ export async function resolveTwinNames(
   }
   for (const [name, target] of cnames) {
     const address = hosts[target];
-    if (address !== undefined) {
+    const leadsTo = targetOf[target];
+    if (address !== undefined && leadsTo !== undefined) {
       hosts[name] = address;
+      targetOf[name] = leadsTo;
       via[name] = `CNAME ${target} -> ${via[target]?.split(" -> ").at(-1)}`;
     }
   }
@@ -74,7 +84,7 @@ export async function resolveTwinNames(
       "check the stacks' RecordSets: the site names alias the distribution, the API name points at the Elastic IP",
     );
   }
-  return { hosts, via };
+  return { hosts, targets: targetOf, via };
 }
 
 /**
