@@ -1,3 +1,4 @@
+import { envEgress } from "./twin/egress-cli.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "./config.ts";
@@ -30,7 +31,8 @@ const USAGE = `usage: tsx harness/cli.ts <command>
   down [--keep-data]   remove the twin's containers, networks, volumes and its CA; --keep-data keeps
            the database's volume and the kept secrets for the next up
   status   the twin's URLs, names, CA file, containers and their memory
-  logs [component] [--follow]   a component's log: emulator, database, app, proxy, edge
+  logs [component] [--follow]   a component's log: emulator, database, app, proxy, edge, dns
+  egress   what the twin's containers tried to reach outside it (names its resolver does not hold)
   compose-write   regenerate docker-compose.yml from the harness's definitions
   compose-setup   (inside docker-compose's setup service) deploy the stacks and write the services' files`;
 
@@ -99,6 +101,8 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
       return envStatus();
     case "logs":
       return envLogs(argv.slice(1));
+    case "egress":
+      return envEgress();
     case "compose-write": {
       const config = loadConfig();
       writeFileSync(

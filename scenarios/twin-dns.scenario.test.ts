@@ -1,6 +1,7 @@
 import { describe, expect } from "vitest";
 import { containerLogs } from "../harness/drills/container-logs.ts";
 import { httpsStatusFromInstance, lookupIn } from "../harness/drills/lookup-in.ts";
+import { readEgress } from "../harness/twin/environment.ts";
 import { test } from "./support/scenario-test.ts";
 
 /** A name no Route 53 zone of the twin holds, as a third-party service's would be. */
@@ -36,11 +37,21 @@ describe("the twin's DNS (the VPC's resolver)", () => {
     ]);
   });
 
-  test("answers NXDOMAIN for any other name, and logs the query", async ({ twin }) => {
+  test("shows no name the reference backend, or any other part of the twin, looked up outside it", async ({
+    twin,
+  }) => {
+    const attempts = await readEgress(twin.name);
+    expect(attempts?.filter((attempt) => attempt.target !== OUTSIDE)).toEqual([]);
+  });
+
+  test("answers NXDOMAIN for any other name, logs the query, and reports who asked", async ({ twin }) => {
     expect(await lookupIn(twin.containers.app, OUTSIDE)).toEqual([]);
     const logs = await containerLogs(twin.containers.dns ?? "", { since: "5m" });
     expect(logs.stdout + logs.stderr).toMatch(
       new RegExp(`config ${OUTSIDE.replace(/\./g, "\\.")} is NXDOMAIN`),
     );
+    const reported = (await readEgress(twin.name))?.find((attempt) => attempt.target === OUTSIDE);
+    expect(reported).toMatchObject({ from: "app", target: OUTSIDE, outcome: "NXDOMAIN" });
+    expect(reported?.count).toBeGreaterThanOrEqual(1);
   });
 });

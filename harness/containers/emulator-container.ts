@@ -40,12 +40,12 @@ export class EmulatorContainer extends LocalstackContainer {
   }
 
   /**
-   * Places the emulator on the twin's public network only, as `alias` (AWS's endpoints as the twin's
+   * Places the emulator on the twin's public network only, as `aliases` (AWS's endpoints as the twin's
    * containers reach them), with its gateway still published on 127.0.0.1 for the harness.
    */
-  onNetwork(network: string, alias: string): this {
+  onNetwork(network: string, ...aliases: [string, ...string[]]): this {
     this.onTwinNetwork = true;
-    return this.withNetworkMode(network).withNetworkAliases(alias);
+    return this.withNetworkMode(network).withNetworkAliases(...aliases);
   }
 
   /** Resolves names through the twin's resolver (Docker's embedded DNS forwards to it what it cannot answer). */

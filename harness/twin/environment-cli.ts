@@ -14,6 +14,8 @@ import {
   stopEnvironment,
   type Environment,
 } from "./environment.ts";
+import { egressLines } from "./egress-cli.ts";
+import { readEgress } from "./egress.ts";
 import { envDir } from "./environment-state.ts";
 import { containerNameOf, LABEL_COMPONENT, LABEL_OWNER, ownerOf, volumeNameOf } from "./identity.ts";
 import { containerCount, isEmpty, surveyEnvironment, type Survey } from "./survey.ts";
@@ -153,6 +155,8 @@ export async function envStatus(): Promise<number> {
   );
   for (const row of rows) out(`  ${row.instance.padEnd(9)} ${row.state.padEnd(8)} ${row.usage}`);
   if (environment) out(describeEnvironment(environment));
+  const egress = await readEgress(config.envName);
+  if (egress) for (const line of egressLines(egress)) out(line);
   const dead = rows.filter((row) => row.state !== "running");
   if (dead.length === 0) return 0;
   out(

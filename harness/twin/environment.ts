@@ -211,3 +211,4 @@ export async function startEnvironment(
     options.signal?.removeEventListener("abort", onAbort);
   }
 }
+export { readEgress } from "./egress.ts";

@@ -1,0 +1,32 @@
+import { loadConfig } from "../config.ts";
+import { ensureEngine } from "../engine/docker-engine.ts";
+import { say } from "../support/progress.ts";
+import { describeAttempt, type EgressAttempt } from "./egress-report.ts";
+import { readEgress } from "./egress.ts";
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+/** env:status's lines on egress: the most frequent few, and where the rest are. */
+export function egressLines(attempts: readonly EgressAttempt[], shown = 5): string[] {
+  if (attempts.length === 0) return ["  egress: nothing looked up outside the twin"];
+  const lines = attempts.slice(0, shown).map((attempt) => `  egress: ${describeAttempt(attempt)}`);
+  if (attempts.length > shown)
+    lines.push(`  egress: ${attempts.length - shown} more (npm run env:egress lists them all)`);
+  return lines;
+}
+
+/** `npm run env:egress`: everything the environment's containers tried to reach outside the twin. */
+export async function envEgress(): Promise<number> {
+  const config = loadConfig();
+  await ensureEngine(config);
+  const attempts = await readEgress(config.envName);
+  if (!attempts) {
+    say(`environment "${config.envName}" has no resolver to read (is it up? npm run env:status)`);
+    return 3;
+  }
+  out(`environment "${config.envName}": names looked up that the twin does not hold (answered NXDOMAIN)`);
+  if (attempts.length === 0) out("  none");
+  for (const attempt of attempts)
+    out(`  ${describeAttempt(attempt)}; first ${attempt.first}, last ${attempt.last}`);
+  return 0;
+}
