@@ -15,7 +15,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, REPO_ROOT } from "../harness/config.ts";
 import { run } from "../harness/support/run.ts";
-import { claimsOf, leftoversByKind } from "../harness/testing/env-cli.ts";
+import { claimsOf, HARNESS_CLI, leftoversByKind } from "../harness/testing/env-cli.ts";
 import { median, onInterrupt, round, writeResult } from "./lib.ts";
 
 const cycles = Number(process.argv[2] ?? 50);
@@ -98,7 +98,7 @@ function cli(
 ): Promise<{ code: number | null; ms: number; tail: string }> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["harness/cli.ts", ...args], {
+    const child = spawn(HARNESS_CLI.command, HARNESS_CLI.args(...args), {
       cwd: REPO_ROOT,
       env: { ...process.env, HARNESS_ENV: name },
       detached: true,

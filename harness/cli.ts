@@ -123,10 +123,12 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
 
 const controller = new AbortController();
 /**
- * One Ctrl-C in a terminal reaches this process more than once: the terminal signals the whole process
- * group (npm, tsx, node), and tsx relays the signal to its child as well. Copies that arrive within a
- * second of the first are that same Ctrl-C; only a later one means "exit at once". (Counting the copy
- * as a second press exited before the cleanup ran and left containers behind: found by bench:leaks.)
+ * One Ctrl-C in a terminal can reach this process more than once: the terminal signals the whole
+ * process group, and a wrapper (npm, or tsx when run as `tsx harness/cli.ts`) may relay it as well.
+ * Copies that arrive within a second of the first are that same Ctrl-C; only a later one means "exit at
+ * once". (Counting the copy as a second press exited before the cleanup ran and left containers
+ * behind: found by bench:leaks. Under load tsx's relay once came later than that, so the npm scripts
+ * run node with tsx's loader, one process, instead.)
  */
 const SAME_PRESS_MS = 1_000;
 let firstInterrupt: number | undefined;

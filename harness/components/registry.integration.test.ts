@@ -87,6 +87,7 @@ describe("a component added to the list", () => {
       "app",
       "proxy",
       "edge",
+      "dns",
     ]);
   });
 
@@ -118,6 +119,7 @@ describe("a component added to the list", () => {
       "app",
       "proxy",
       "edge",
+      "dns",
       "gadget",
     ]);
   });

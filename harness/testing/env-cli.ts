@@ -13,6 +13,15 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The harness CLI as the npm scripts run it: one process, node with tsx's loader (no wrapper that
+ * relays a signal once more), from the repository's own Node.
+ */
+export const HARNESS_CLI = {
+  command: join(REPO_ROOT, "node_modules", ".bin", "node"),
+  args: (...args: string[]) => ["--import", "tsx", "harness/cli.ts", ...args],
+} as const;
+
 /** Runs the harness CLI as a user would (npm run env:* runs the same), with extra environment variables. */
 export function cli(
   args: string[],
@@ -21,7 +30,7 @@ export function cli(
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     // Its own process group, as a terminal runs it: Ctrl-C is then a SIGINT to the whole group.
-    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["harness/cli.ts", ...args], {
+    const child = spawn(HARNESS_CLI.command, HARNESS_CLI.args(...args), {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       detached: true,
@@ -38,8 +47,8 @@ export function cli(
 }
 
 /**
- * env:up interrupted as a terminal's Ctrl-C does (SIGINT to its whole process group; tsx relays it to
- * node once more, and that copy is not a second press) once its progress shows `marker`.
+ * env:up interrupted as a terminal's Ctrl-C does (SIGINT to its whole process group) once its progress
+ * shows `marker`.
  */
 export async function upInterruptedAt(
   marker: string,
@@ -98,7 +107,7 @@ export function claimsOf(name: string): string[] {
  */
 export function upKilledAfter(afterMs: number, env: Record<string, string>): Promise<{ lastLine: string }> {
   return new Promise((resolve) => {
-    const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["harness/cli.ts", "up"], {
+    const child = spawn(HARNESS_CLI.command, HARNESS_CLI.args("up"), {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       detached: true,

@@ -303,10 +303,11 @@ describe("env:up: the twin from the CDK stacks, reached by its real names over T
       // The app's start begins once the master user exists: the case that once waited until its
       // health check's deadline, because its container was removed under the poll.
       const result = await upInterruptedAt("master user and database:", { HARNESS_ENV: name });
+      const said = result.stderr.slice(-3_000);
       expect(result.sent).toBe(true);
-      expect(result.code).toBe(130);
+      expect(result.code, said).toBe(130);
       expect(result.stderr).not.toMatch(/cleanup is taking too long/);
-      expect(await leftovers(name)).toEqual([]);
+      expect(await leftovers(name), said).toEqual([]);
       expect(existsSync(join(configFor(name).stateDir, "envs", name))).toBe(false);
       expect(claimsOf(name)).toEqual([]);
     });
