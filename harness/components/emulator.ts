@@ -54,8 +54,7 @@ export const emulator: ComponentKind = {
                 )
                   .withLabels(context.labels("emulator"))
                   .withName(context.containerName("emulator"))
-                  // LocalStack looks up its S3 host name (s3.<its host>) itself: the twin holds it.
-                  .onNetwork(inputs.networks.public, EMULATOR_HOST, `s3.${EMULATOR_HOST}`)
+                  .onNetwork(inputs.networks.public, EMULATOR_HOST)
                   .resolvingThrough(inputs.networks.addresses.resolver.public)
                   .publishedOn(context.entries.emulator.address),
                 signal,
