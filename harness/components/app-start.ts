@@ -3,7 +3,12 @@ import type { StartedTestContainer } from "testcontainers";
 import { PROCESS_EXITED } from "../containers/app-container.ts";
 import { EMULATOR_IN_TWIN } from "../containers/emulator-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
-import { BOOT_LINES, InstanceContainer, type InstanceRelease } from "../containers/instance-container.ts";
+import {
+  BOOT_LINES,
+  InstanceContainer,
+  type InstanceContainerOptions,
+  type InstanceRelease,
+} from "../containers/instance-container.ts";
 import { LogTail } from "../containers/log-tail.ts";
 import { ProbeWait } from "../containers/probe-wait.ts";
 import { EnvironmentError } from "../errors.ts";
@@ -27,6 +32,8 @@ export interface AppStart {
   /** Values no output may show (the deployed secrets): replaced by *** in any error. */
   readonly secrets: readonly string[];
   readonly startupTimeoutMs: number;
+  /** The egress guard the instance's boot waits for (see InstanceContainerOptions). */
+  readonly egressGuard?: InstanceContainerOptions["egressGuard"];
 }
 
 /**
@@ -56,6 +63,7 @@ export async function startApp(start: AppStart, signal: AbortSignal): Promise<St
     entry: { address: start.address },
     ready: healthWait(`http://${start.address}:8080/api/health`, logs, scrub),
     startupTimeoutMs: start.startupTimeoutMs,
+    ...(start.egressGuard ? { egressGuard: start.egressGuard } : {}),
   });
   try {
     const started = await startReady(

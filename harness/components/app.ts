@@ -6,9 +6,11 @@ import { readAppEnvFile } from "../reference-builds/app-env-file.ts";
 import { answers200, waitResumed } from "../containers/resumed-wait.ts";
 import { buildReferenceJar } from "../reference-builds/backend-jar.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
+import { EGRESS_LOG_GROUP } from "../containers/egress-guard.ts";
 import { startApp } from "./app-start.ts";
 import { composePorts } from "./compose-parts.ts";
 import { singleInstance, type ComponentKind } from "./component.ts";
+import { guardInstance, guardSpec } from "./egress.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
 
 /** The release the instance's boot lays after its user data: all but the unit file it is started by. */
@@ -37,7 +39,8 @@ export const app: ComponentKind = {
   image: "instance",
   instances: singleInstance("app", "app"),
   tailOnFailure: true,
-  plan(graph, { config, owner, dir, entries, labels, containerName, resolver, resume }) {
+  plan(graph, context) {
+    const { config, owner, dir, entries, labels, containerName, resolver, resume } = context;
     // The certificate an operator installs for api.<domain> on the instance (nginx there serves it).
     graph.add("certificate:api", {
       component: "tls",
@@ -76,9 +79,12 @@ export const app: ComponentKind = {
     graph.add("app", {
       component: "app",
       what: "user data run, Spring Boot healthy",
-      needs: ["database", "deploy", "jar", "image:instance", "networks", "certificate:api"],
-      run: (inputs, signal) =>
-        startOrResume(
+      needs: ["database", "deploy", "jar", "image:instance", "image:netkit", "networks", "certificate:api"],
+      run: (inputs, signal) => {
+        // Nothing the instance runs may reach outside the twin: its boot waits for the guard.
+        const spec = guardSpec(context, "app", inputs["image:netkit"], inputs.networks);
+        const guard = (id: string, wait: AbortSignal) => guardInstance(spec, "app", id, resume, wait);
+        return startOrResume(
           resume,
           "app",
           {
@@ -98,20 +104,24 @@ export const app: ComponentKind = {
                   address: entries.api.address,
                   secrets: [inputs.deploy.database.password, inputs.deploy.jwtSecret],
                   startupTimeoutMs: config.appStartTimeoutMs,
+                  egressGuard: { group: EGRESS_LOG_GROUP, put: (id) => guard(id, signal) },
                 },
                 signal,
               ),
-            ready: (id, wait) =>
-              waitResumed(
+            ready: async (id, wait) => {
+              await guard(id, wait);
+              await waitResumed(
                 id,
                 "app",
                 () => answers200(`http://${entries.api.address}:8080/api/health`, wait),
                 wait,
                 config.appStartTimeoutMs,
-              ),
+              );
+            },
           },
           signal,
-        ),
+        );
+      },
     });
   },
   compose({ service, images, topology, entries, addresses }) {

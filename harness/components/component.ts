@@ -16,6 +16,8 @@ export interface TwinNetworks {
   readonly private: string;
   /** The fixed addresses in them (harness/twin/twin-networks.ts): no restart or repair moves these. */
   readonly addresses: TwinAddresses;
+  /** The networks' subnets (CIDR): where the twin's namespaces may send (harness/components/egress.ts). */
+  readonly subnets: { readonly public: string; readonly private: string };
 }
 
 export interface TwinAddresses {

@@ -25,11 +25,14 @@ export const COMPOSE_SUBNETS = {
 export const composeAddress = (role: keyof typeof COMPOSE_SUBNETS, offset: number) =>
   `${COMPOSE_SUBNETS[role]}.${offset}`;
 
+/** A compose subnet's CIDR (as compose interpolates it). */
+export const composeSubnet = (role: keyof typeof COMPOSE_SUBNETS) => `${COMPOSE_SUBNETS[role]}.0/24`;
+
 /** A compose network's IPAM: gateway at .1, Docker's own addresses from the upper half only. */
 export const composeIpam = (role: keyof typeof COMPOSE_SUBNETS) => ({
   config: [
     {
-      subnet: `${COMPOSE_SUBNETS[role]}.0/24`,
+      subnet: composeSubnet(role),
       gateway: `${COMPOSE_SUBNETS[role]}.1`,
       ip_range: `${COMPOSE_SUBNETS[role]}.128/25`,
     },

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { EMULATOR_ACCOUNT } from "../cdk/deploy-env.ts";
 import {
   EMULATOR_HOST,
+  EMULATOR_SETTINGS,
   EmulatorContainer,
   emulatorResourceTypes,
   LIST_RESOURCE_TYPES_PY,
@@ -96,7 +97,11 @@ export const emulator: ComponentKind = {
     return {
       emulator: service("emulator", {
         image: images.localstack,
-        environment: { CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES: "0", LOCALSTACK_HOST: EMULATOR_HOST },
+        environment: {
+          CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES: "0",
+          LOCALSTACK_HOST: EMULATOR_HOST,
+          ...EMULATOR_SETTINGS,
+        },
         ports: composePorts(entries.emulator),
         networks: { public: { aliases: [EMULATOR_HOST, `s3.${EMULATOR_HOST}`, ...bootstrapBuckets] } },
         volumes: [`emulator-info:${COMPOSE_VOLUMES.emulatorInfo}`],

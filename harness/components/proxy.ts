@@ -46,13 +46,15 @@ export const proxy: ComponentKind = {
       component: "proxy",
       what: "nginx TLS for the API",
       needs: ["app", "image:nginx", "certificate:api", "ca", "deploy"],
-      run: (inputs, signal) =>
-        startOrResume(
+      run: (inputs, signal) => {
+        const handshakes = () =>
+          tlsHandshakes(entries.api.address, 443, inputs.deploy.apiName, inputs.ca.certFile);
+        return startOrResume(
           resume,
           "proxy",
           {
-            start: async () =>
-              startReady(
+            start: async () => {
+              const started = await startReady(
                 new ApiProxyContainer(
                   inputs["image:nginx"],
                   inputs.app.getId(),
@@ -64,14 +66,13 @@ export const proxy: ComponentKind = {
                   .withName(containerName("proxy")),
                 signal,
                 "proxy",
-              ),
-            ready: (id, wait) =>
-              waitResumed(
-                id,
-                "proxy",
-                () => tlsHandshakes(entries.api.address, 443, inputs.deploy.apiName, inputs.ca.certFile),
-                wait,
-              ),
+              );
+              // nginx has no port of its own to wait on (it lives in the instance's namespace): the
+              // end-to-end check right after found it not yet listening once, so wait for its handshake.
+              await waitResumed(started.getId(), "proxy", handshakes, signal);
+              return started;
+            },
+            ready: (id, wait) => waitResumed(id, "proxy", handshakes, wait),
             // It lives in the instance's network namespace: a new or restarted instance has a new one.
             ...(resume.outcomeOf("app") !== "kept"
               ? { replaceBecause: "the instance it runs in was not kept" }
@@ -79,7 +80,8 @@ export const proxy: ComponentKind = {
             ...(inputs.ca.created ? { replaceBecause: "the environment's CA was made anew" } : {}),
           },
           signal,
-        ),
+        );
+      },
     });
   },
   compose: ({ service, images }) => ({

@@ -88,6 +88,10 @@ describe("a component added to the list", () => {
       "proxy",
       "edge",
       "dns",
+      "emulator-egress",
+      "app-egress",
+      "edge-egress",
+      "dns-egress",
     ]);
   });
 
@@ -120,6 +124,10 @@ describe("a component added to the list", () => {
       "proxy",
       "edge",
       "dns",
+      "emulator-egress",
+      "app-egress",
+      "edge-egress",
+      "dns-egress",
       "gadget",
     ]);
   });

@@ -3,6 +3,7 @@ import type { ComponentInstance, ComponentKind } from "./component.ts";
 import { database } from "./database.ts";
 import { dns } from "./dns.ts";
 import { edge } from "./edge.ts";
+import { egress } from "./egress.ts";
 import { emulator } from "./emulator.ts";
 import { proxy } from "./proxy.ts";
 import type { Topology } from "../twin/topology.ts";
@@ -12,7 +13,7 @@ import type { Topology } from "../twin/topology.ts";
  * compose:write, the failure-log capture and cleanup all read this list: a new component is one module
  * and one line here.
  */
-export const COMPONENTS: readonly ComponentKind[] = [emulator, database, app, proxy, edge, dns];
+export const COMPONENTS: readonly ComponentKind[] = [emulator, database, app, proxy, edge, dns, egress];
 
 /** Every instance of every component, with the kind it belongs to. */
 export function instancesOf(

@@ -15,6 +15,13 @@ import { useResolver } from "./extra-networks.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
 /**
+ * LocalStack's AWS SDK asked the instance metadata service (169.254.169.254:80) for credentials four
+ * times during a deploy: from the host's network that is the machine's own metadata service on a cloud
+ * VM. Its egress guard blocks it; this stops it asking.
+ */
+export const EMULATOR_SETTINGS = { AWS_EC2_METADATA_DISABLED: "true" } as const;
+
+/**
  * The AWS emulator: LocalStack on the catalog's image, its gateway published on 127.0.0.1 only,
  * labelled with its owner, with LOCALSTACK_AUTH_TOKEN passed through when the user set one.
  */
@@ -23,7 +30,7 @@ export class EmulatorContainer extends LocalstackContainer {
     super(image);
     this.withLabels({ [LABEL_OWNER]: owner });
     // An unsupported resource type must fail the deploy, never become an empty "unknown" fallback.
-    this.withEnvironment({ CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES: "0" });
+    this.withEnvironment({ CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES: "0", ...EMULATOR_SETTINGS });
     if (authToken !== undefined) this.withEnvironment({ LOCALSTACK_AUTH_TOKEN: authToken });
   }
 

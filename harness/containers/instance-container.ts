@@ -16,6 +16,8 @@ export const INSTANCE_PATHS = {
   releaseFiles: "/var/lib/instance/release/files",
   releaseSettings: "/var/lib/instance/release/extra.env",
   releaseSettingsOverride: "/var/lib/instance/release/env-override",
+  /** The egress guard's log group: the boot waits until its recorder listens before it runs anything. */
+  egressGuard: "/var/lib/instance/release/egress-guard",
   nginxTls: "/etc/nginx/tls",
 } as const;
 
@@ -73,6 +75,11 @@ export interface InstanceContainerOptions {
    */
   readonly entry?: { readonly address: string };
   readonly ready: WaitStrategy;
+  /**
+   * The egress guard: its log group (the boot waits for a listener on it) and what puts it into the
+   * started container's namespace, called as soon as the container runs.
+   */
+  readonly egressGuard?: { readonly group: number; readonly put: (containerId: string) => Promise<void> };
   readonly startupTimeoutMs?: number;
   readonly logs?: LogTail;
 }
@@ -87,6 +94,8 @@ export interface InstanceContainerOptions {
 export class InstanceContainer extends GenericContainer {
   private readonly networks: InstanceContainerOptions["networks"];
   private readonly address: string;
+  private readonly guard: InstanceContainerOptions["egressGuard"];
+  private containerId = "";
   readonly logs: LogTail;
 
   constructor(options: InstanceContainerOptions) {
@@ -96,6 +105,7 @@ export class InstanceContainer extends GenericContainer {
     this.networks = [primary, ...extra];
     this.logs = options.logs ?? new LogTail(200);
     this.address = options.entry?.address ?? "127.0.0.1";
+    this.guard = options.egressGuard;
     const profile = awsProfile(options.emulator.endpoint, options.emulator.region);
     const unit = basename(options.release.unitFile).replace(/\.service$/, "");
     this.withNetworkMode(primary.name)
@@ -111,6 +121,9 @@ export class InstanceContainer extends GenericContainer {
           : [{ content: options.release.settings, target: INSTANCE_PATHS.releaseSettings, mode: 0o600 }]),
         ...(options.release.settingsOverride
           ? [{ content: "1\n", target: INSTANCE_PATHS.releaseSettingsOverride, mode: 0o600 }]
+          : []),
+        ...(options.egressGuard
+          ? [{ content: `${options.egressGuard.group}\n`, target: INSTANCE_PATHS.egressGuard, mode: 0o600 }]
           : []),
       ])
       .withCopyFilesToContainer([
@@ -142,6 +155,11 @@ export class InstanceContainer extends GenericContainer {
   }
 
   protected override async containerCreated(containerId: string): Promise<void> {
+    this.containerId = containerId;
     await attachExtraNetworks(containerId, this.networks);
+  }
+
+  protected override async containerStarting(): Promise<void> {
+    await this.guard?.put(this.containerId);
   }
 }

@@ -23,13 +23,13 @@ export async function waitResumed(
     if (state !== "running") {
       const logs = await run("docker", ["logs", "--tail", "25", id]);
       throw new ContainerExitedError(
-        `the ${name} container ${state || "is gone"} before it was ready again; its last log lines:\n${lastLines(logs.stdout + logs.stderr, 25) || "(nothing logged)"}`,
+        `the ${name} container ${state || "is gone"} before it was ready; its last log lines:\n${lastLines(logs.stdout + logs.stderr, 25) || "(nothing logged)"}`,
         `npm run env:logs -- ${name} shows its whole log while the environment exists`,
       );
     }
     if (Date.now() > deadline)
       throw new ContainerExitedError(
-        `the ${name} container, started again, was not ready within ${formatMs(timeoutMs)}`,
+        `the ${name} container was not ready within ${formatMs(timeoutMs)}`,
         `npm run env:logs -- ${name} shows why; HARNESS_ENV=<name> npm run env:down removes the environment`,
       );
     await delay(250, undefined, { signal });

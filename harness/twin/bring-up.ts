@@ -149,7 +149,12 @@ function planFinish(graph: TwinGraph, context: PlanContext): void {
 /** Both names answer over TLS, verified against this environment's CA only. */
 async function checkNames(environment: Environment): Promise<void> {
   for (const url of [`${environment.urls.api}/health`, environment.urls.site]) {
-    const answer = await twinHttpsGet(environment, url);
+    const answer = await twinHttpsGet(environment, url).catch((error: Error) => {
+      throw new EnvironmentError(
+        `${url} could not be reached at the end of start-up (the end-to-end check, after every component reported ready): ${error.message}`,
+        "npm run env:status shows each component; npm run env:logs -- proxy (the API) or edge (the site) shows why",
+      );
+    });
     if (answer.status !== 200)
       throw new EnvironmentError(
         `${url} answered ${answer.status} at the end of start-up: ${answer.body.slice(0, 300)}`,

@@ -14,7 +14,8 @@ import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts
 import { COMPOSE_VOLUMES } from "../components/compose-parts.ts";
 import { instanceNames } from "../components/registry.ts";
 import type { HarnessConfig } from "../config.ts";
-import { awsProfile } from "../containers/instance-container.ts";
+import { EGRESS_LOG_GROUP } from "../containers/egress-guard.ts";
+import { awsProfile, INSTANCE_PATHS } from "../containers/instance-container.ts";
 import { EMULATOR_IN_TWIN, parseResourceTypes } from "../containers/emulator-container.ts";
 import { bundleEdgeServer } from "../edge/edge-container.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
@@ -81,6 +82,8 @@ function writeInstanceBoot(twin: DeployedTwin, jar: string): void {
   writePrivate(join(release, "unit"), `${basename(INSTANCE_FILE_PATHS.systemdUnit, ".service")}\n`);
   copyFileSync(jar, join(release, "app.jar"));
   mkdirSync(join(release, "files"), { recursive: true });
+  // The app-egress service guards the instance's namespace; the boot waits for it.
+  writePrivate(join(release, basename(INSTANCE_PATHS.egressGuard)), `${EGRESS_LOG_GROUP}\n`);
 }
 
 /**

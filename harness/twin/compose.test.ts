@@ -1,3 +1,4 @@
+import { GUARDED, guardOf } from "../components/egress.ts";
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -47,6 +48,7 @@ describe("docker-compose.yml stays in step with the harness's own twin", () => {
       proxy: resolver.localTag("nginx").tag,
       edge: resolver.localTag("edge").tag,
       dns: resolver.localTag("dns").tag,
+      ...Object.fromEntries(GUARDED.map((target) => [guardOf(target), resolver.localTag("netkit").tag])),
     };
     for (const component of COMPONENT_NAMES)
       expect(document.services[component]?.image).toBe(imageOf[component]);

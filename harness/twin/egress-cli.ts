@@ -3,12 +3,13 @@ import { ensureEngine } from "../engine/docker-engine.ts";
 import { say } from "../support/progress.ts";
 import { describeAttempt, type EgressAttempt } from "./egress-report.ts";
 import { readEgress } from "./egress.ts";
+import { GUARDED } from "../components/egress.ts";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 /** env:status's lines on egress: the most frequent few, and where the rest are. */
 export function egressLines(attempts: readonly EgressAttempt[], shown = 5): string[] {
-  if (attempts.length === 0) return ["  egress: nothing looked up outside the twin"];
+  if (attempts.length === 0) return ["  egress: nothing looked up or sent outside the twin"];
   const lines = attempts.slice(0, shown).map((attempt) => `  egress: ${describeAttempt(attempt)}`);
   if (attempts.length > shown)
     lines.push(`  egress: ${attempts.length - shown} more (npm run env:egress lists them all)`);
@@ -24,7 +25,12 @@ export async function envEgress(): Promise<number> {
     say(`environment "${config.envName}" has no resolver to read (is it up? npm run env:status)`);
     return 3;
   }
-  out(`environment "${config.envName}": names looked up that the twin does not hold (answered NXDOMAIN)`);
+  out(`environment "${config.envName}": what its containers tried to reach outside the twin`);
+  out(`  names its resolver does not hold (answered NXDOMAIN), and packets for addresses outside the twin's`);
+  out(
+    `  subnets that the egress guards blocked in ${GUARDED.join(", ")} (the proxy shares the app's namespace;`,
+  );
+  out(`  the database's network has no route out, so nothing it might send leaves it or is seen)`);
   if (attempts.length === 0) out("  none");
   for (const attempt of attempts)
     out(`  ${describeAttempt(attempt)}; first ${attempt.first}, last ${attempt.last}`);

@@ -1,14 +1,15 @@
 /**
- * What the twin's containers tried to reach outside it. Today: the names they looked up that the twin's
- * resolver does not hold (each answered NXDOMAIN, so nothing was sent anywhere), read from its query log.
+ * What the twin's containers tried to reach outside it: the names they looked up that the twin's resolver
+ * does not hold (each answered NXDOMAIN, so nothing was sent anywhere), read from its query log; and the
+ * packets for addresses outside the twin that an egress guard blocked (harness/twin/blocked-packets.ts).
  */
 export interface EgressAttempt {
   /** The component instance that tried (or the address, when it is none of the environment's). */
   readonly from: string;
-  /** What it tried to reach: a name it looked up. */
+  /** What it tried to reach: a name it looked up, or an address with its port ("203.0.113.7:443"). */
   readonly target: string;
-  readonly outcome: "NXDOMAIN";
-  /** How many lookups (a lookup of both A and AAAA counts once). */
+  readonly outcome: "NXDOMAIN" | "blocked";
+  /** How many lookups (a lookup of both A and AAAA counts once), or packets blocked (one per TCP connect). */
   readonly count: number;
   readonly first: string;
   readonly last: string;
@@ -71,8 +72,20 @@ export function egressAttempts(misses: readonly Miss[], whoIs: (address: string)
     .sort((a, b) => b.count - a.count || a.from.localeCompare(b.from) || a.target.localeCompare(b.target));
 }
 
-/** One line of the report, e.g. "app looked up o1.tracker.example (NXDOMAIN, 4 times)". */
+/** The attempts of both kinds, most frequent first. */
+export function byFrequency(attempts: readonly EgressAttempt[]): EgressAttempt[] {
+  return [...attempts].sort(
+    (a, b) => b.count - a.count || a.from.localeCompare(b.from) || a.target.localeCompare(b.target),
+  );
+}
+
+/**
+ * One line of the report: "app looked up o1.tracker.example (NXDOMAIN: not in the twin, 4 times)", or
+ * "app tried to reach 203.0.113.7:443 (blocked, 4 times)".
+ */
 export function describeAttempt(attempt: EgressAttempt): string {
   const times = attempt.count === 1 ? "once" : `${attempt.count} times`;
-  return `${attempt.from} looked up ${attempt.target} (${attempt.outcome}: not in the twin, ${times})`;
+  return attempt.outcome === "blocked"
+    ? `${attempt.from} tried to reach ${attempt.target} (blocked, ${times})`
+    : `${attempt.from} looked up ${attempt.target} (NXDOMAIN: not in the twin, ${times})`;
 }

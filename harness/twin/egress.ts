@@ -1,6 +1,8 @@
+import { GUARDED, guardOf } from "../components/egress.ts";
 import { instanceNames } from "../components/registry.ts";
 import { run } from "../support/run.ts";
-import { egressAttempts, resolverMisses, type EgressAttempt } from "./egress-report.ts";
+import { blockedAttempts, blockedPackets } from "./blocked-packets.ts";
+import { byFrequency, egressAttempts, resolverMisses, type EgressAttempt } from "./egress-report.ts";
 import { containerNameOf } from "./identity.ts";
 
 /** Each address of the environment's containers -> the instance it belongs to. */
@@ -19,16 +21,31 @@ async function addressesOf(environment: string): Promise<Map<string, string>> {
   return owners;
 }
 
+const logsOf = async (container: string): Promise<string | undefined> => {
+  const logs = await run("docker", ["logs", "--timestamps", container]);
+  return logs.code === 0 ? logs.stdout + logs.stderr : undefined;
+};
+
+/** What each guard blocked, as attempts of the instance it guards; a missing guard adds nothing. */
+async function blockedByGuards(environment: string): Promise<EgressAttempt[]> {
+  const found = await Promise.all(
+    GUARDED.map(async (target) => {
+      const log = await logsOf(containerNameOf(environment, guardOf(target)));
+      return log === undefined ? [] : blockedAttempts(target, blockedPackets(log));
+    }),
+  );
+  return found.flat();
+}
+
 /**
- * What the environment's containers tried to reach outside the twin, from its resolver's log; undefined
- * when the environment has no resolver to read.
+ * What the environment's containers tried to reach outside the twin: the names its resolver answered
+ * NXDOMAIN and the packets its egress guards blocked, most frequent first; undefined when the environment
+ * has no resolver to read.
  */
 export async function readEgress(environment: string): Promise<EgressAttempt[] | undefined> {
-  const logs = await run("docker", ["logs", "--timestamps", containerNameOf(environment, "dns")]);
-  if (logs.code !== 0) return undefined;
+  const log = await logsOf(containerNameOf(environment, "dns"));
+  if (log === undefined) return undefined;
   const owners = await addressesOf(environment);
-  return egressAttempts(
-    resolverMisses(logs.stdout + logs.stderr),
-    (address) => owners.get(address) ?? address,
-  );
+  const misses = egressAttempts(resolverMisses(log), (address) => owners.get(address) ?? address);
+  return byFrequency([...misses, ...(await blockedByGuards(environment))]);
 }

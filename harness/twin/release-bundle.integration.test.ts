@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { loadConfig } from "../config.ts";
 import { buildReferenceJar } from "../reference-builds/backend-jar.ts";
 import { cli, leftovers } from "../testing/env-cli.ts";
@@ -10,6 +10,9 @@ import { containerNameOf } from "./identity.ts";
 
 const suffix = process.pid.toString(36);
 const RELEASE_FILE = "threadcast-release.yml";
+/** A tracker's ingest URL (a name no zone of the twin holds) and a relay by address (TEST-NET-3). */
+const TRACKER = "https://o4711.ingest.tracker.example/api/1/envelope/";
+const RELAY = "https://203.0.113.7:8443/relay";
 
 /**
  * The reference backend made to need a file beside it, as a team's release does: a classpath
@@ -110,7 +113,11 @@ describe("a release bundle and extra settings, laid as a release pipeline lays t
     copyFileSync(variant, join(bundle, "threadcast-api-variant.jar"));
     writeFileSync(join(bundle, RELEASE_FILE), "threadcast:\n  release: bundle-test\n");
     const settings = join(dir, "extra.env");
-    writeFileSync(settings, "# a tracker silenced\nSENTRY_DSN=\nRELEASE_NOTE=laid-by-test\n");
+    // The app reports its start to a tracker by name and to a relay by address, as a team's jar did.
+    writeFileSync(
+      settings,
+      `# a tracker silenced\nSENTRY_DSN=\nRELEASE_NOTE=laid-by-test\nTHREADCAST_TELEMETRY_ENDPOINTS=${TRACKER},${RELAY}\n`,
+    );
     const up = await cli(["up"], {
       HARNESS_ENV: names.bundle,
       HARNESS_APP_DIR: bundle,
@@ -123,7 +130,7 @@ describe("a release bundle and extra settings, laid as a release pipeline lays t
     );
     // The settings follow the user data's lines in the file the unit reads, and reach the JVM's environment.
     const envFile = inApp(names.bundle, "cat", "/etc/threadcast/threadcast.env").split("\n");
-    expect(envFile.slice(-3)).toEqual(["SENTRY_DSN=", "RELEASE_NOTE=laid-by-test", ""]);
+    expect(envFile.slice(-4, -2)).toEqual(["SENTRY_DSN=", "RELEASE_NOTE=laid-by-test"]);
     expect(envFile[0]).toBe("DB_HOST=database.twin.internal");
     const javaEnv = asUnitUser(
       names.bundle,
@@ -132,5 +139,25 @@ describe("a release bundle and extra settings, laid as a release pipeline lays t
       'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < $p/cmdline)" in /usr/bin/java*) tr "\\0" "\\n" < $p/environ;; esac; done',
     );
     expect(javaEnv).toContain("RELEASE_NOTE=laid-by-test");
+  });
+
+  it("reports what the app tried to reach outside the twin: the tracker's name, the relay's address and port", async () => {
+    // The app calls out once it is ready, in the background: wait for the report to show both.
+    const report = await vi.waitFor(
+      async () => {
+        const egress = await cli(["egress"], { HARNESS_ENV: names.bundle });
+        expect(egress.code).toBe(0);
+        expect(egress.stdout).toContain(`app tried to reach ${new URL(RELAY).host} (blocked, `);
+        expect(egress.stdout).toMatch(new RegExp(`app looked up ${new URL(TRACKER).hostname} \\(NXDOMAIN`));
+        return egress.stdout;
+      },
+      { timeout: 20_000, interval: 500 },
+    );
+    // The app's own lines are these two: the reference backend calls out only when told to.
+    expect(report.split("\n").filter((entry) => /^ {2}app /.test(entry))).toHaveLength(2);
+    const status = await cli(["status"], { HARNESS_ENV: names.bundle });
+    expect(status.stdout).toContain(`egress: app tried to reach ${new URL(RELAY).host} (blocked, `);
+    // The app's own log says the call failed and that it went on.
+    expect(inApp(names.bundle, "cat", "/var/log/threadcast/app.log")).toMatch(/telemetry to .* failed/);
   });
 });

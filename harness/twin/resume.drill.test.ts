@@ -105,12 +105,17 @@ describe("a twin that survives the machine: resume, repair and recovery keep its
     for (const dead of ["database", "app", "proxy", "edge"]) {
       expect((await run("docker", ["kill", environment.containers[dead] ?? ""])).code).toBe(0);
       const result = await startEnvironment(config);
-      // nginx runs in the instance's network namespace: a restarted instance has a new one.
+      // nginx runs in the instance's network namespace: a restarted instance has a new one; so does the
+      // egress guard of a restarted container, started again into it.
       const replaced = dead === "app" ? ["proxy"] : [];
-      const kept = COMPONENT_NAMES.filter((instance) => instance !== dead && !replaced.includes(instance));
+      const guard = COMPONENT_NAMES.filter((instance) => instance === `${dead}-egress`);
+      const kept = COMPONENT_NAMES.filter(
+        (instance) => instance !== dead && !replaced.includes(instance) && !guard.includes(instance),
+      );
       expect(result.resumed, `after killing ${dead}`).toEqual(
         expect.arrayContaining([
           line(dead, "resumed"),
+          ...guard.map((instance) => line(instance, "resumed")),
           ...replaced.map((instance) => line(instance, "rebuilt")),
           ...kept.map((instance) => line(instance, "kept")),
           expect.stringMatching(/^stacks\s+still in the emulator: read back/),

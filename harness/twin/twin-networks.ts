@@ -137,6 +137,7 @@ export async function createTwinNetworks(environment: string): Promise<TwinNetwo
   return {
     public: publicNet.name,
     private: privateNet.name,
+    subnets: { public: publicNet.subnet, private: privateNet.subnet },
     addresses: {
       resolver: {
         public: addressIn(publicNet.subnet, ADDRESS_OFFSETS.resolver),
