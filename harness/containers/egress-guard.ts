@@ -49,20 +49,23 @@ export interface EgressGuardSpec {
 export type GuardOutcome = "started" | "kept" | "restarted";
 
 interface Found {
+  readonly id: string;
   readonly running: boolean;
   readonly startedAt: string;
+  /** "container:<id>" for a guard: the container whose namespace it joins. */
+  readonly networkMode: string;
 }
 
 async function inspect(nameOrId: string): Promise<Found | undefined> {
   const found = await run("docker", [
     "inspect",
     "--format",
-    "{{.State.Running}} {{.State.StartedAt}}",
+    "{{.Id}} {{.State.Running}} {{.State.StartedAt}} {{.HostConfig.NetworkMode}}",
     nameOrId,
   ]);
   if (found.code !== 0) return undefined;
-  const [running = "", startedAt = ""] = found.stdout.trim().split(" ");
-  return { running: running === "true", startedAt };
+  const [id = "", running = "", startedAt = "", networkMode = ""] = found.stdout.trim().split(" ");
+  return { id, running: running === "true", startedAt, networkMode };
 }
 
 async function create(spec: EgressGuardSpec, targetId: string): Promise<void> {
@@ -99,8 +102,11 @@ export async function ensureEgressGuard(
   targetId: string,
   signal: AbortSignal,
 ): Promise<GuardOutcome> {
-  const [target, guard] = await Promise.all([inspect(targetId), inspect(spec.name)]);
+  const [target, found] = await Promise.all([inspect(targetId), inspect(spec.name)]);
   if (!target?.running) throw new Error(`cannot guard ${targetId}: it is not running`);
+  // A guard of a container that was since replaced (a rebuilt target) joins nothing: made anew.
+  const guard = found?.networkMode === `container:${target.id}` ? found : undefined;
+  if (found && !guard) await run("docker", ["rm", "-f", spec.name]);
   if (guard?.running && Date.parse(guard.startedAt) >= Date.parse(target.startedAt)) return "kept";
   const since = Math.floor(Date.now() / 1000) - 1;
   if (guard) {
