@@ -9,7 +9,7 @@ import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
 import { EGRESS_LOG_GROUP } from "../containers/egress-guard.ts";
 import { startApp } from "./app-start.ts";
 import { composePorts } from "./compose-parts.ts";
-import { singleInstance, type ComponentKind } from "./component.ts";
+import { singleInstance, type ComponentKind, type PlanContext, type TwinGraph } from "./component.ts";
 import { guardInstance, guardSpec } from "./egress.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
 
@@ -27,6 +27,37 @@ declare module "./component.ts" {
 
 const dirOf = (path: string) => path.slice(0, path.lastIndexOf("/"));
 
+/** The release: the user's bundle or jar (checked before start-up) or the reference jar, built or cached. */
+function planRelease(graph: TwinGraph, { config, owner, resolver }: PlanContext): void {
+  graph.add("jar", {
+    component: "app",
+    what: config.appDir ? "release bundle checked" : config.appJar ? "jar checked" : "reference jar",
+    run: async (_, signal): Promise<AppRelease> => {
+      const settings = config.appEnvFile ? readAppEnvFile(config.appEnvFile).content : undefined;
+      const extra = {
+        ...(settings === undefined ? {} : { settings }),
+        settingsOverride: config.appEnvOverride,
+      };
+      if (config.appDir) {
+        const bundle = readAppBundle(config.appDir);
+        const files = bundle.files.map((file) => ({ ...file, source: join(bundle.dir, file.path) }));
+        return { jarPath: bundle.jar, files, ...extra };
+      }
+      const jarPath =
+        config.appJar ??
+        (
+          await buildReferenceJar(
+            config,
+            () => resolver.resolve("postgres").then((i) => i.reference),
+            owner,
+            signal,
+          )
+        ).path;
+      return { jarPath, ...extra };
+    },
+  });
+}
+
 /**
  * The EC2 instance: its user data (as the emulator hands it over) run at first boot, then the release
  * laid into the unit's WorkingDirectory and the unit started, limited to the instance type's vCPUs and
@@ -40,7 +71,7 @@ export const app: ComponentKind = {
   instances: singleInstance("app", "app"),
   tailOnFailure: true,
   plan(graph, context) {
-    const { config, owner, dir, entries, labels, containerName, resolver, resume } = context;
+    const { config, owner, dir, entries, labels, containerName, resume } = context;
     // The certificate an operator installs for api.<domain> on the instance (nginx there serves it).
     graph.add("certificate:api", {
       component: "tls",
@@ -49,33 +80,7 @@ export const app: ComponentKind = {
       needs: ["ca", "deploy"],
       run: ({ ca, deploy }) => issueCertificate(ca, [deploy.apiName], join(dir, "certs"), "api"),
     });
-    graph.add("jar", {
-      component: "app",
-      what: config.appDir ? "release bundle checked" : config.appJar ? "jar checked" : "reference jar",
-      run: async (_, signal): Promise<AppRelease> => {
-        const settings = config.appEnvFile ? readAppEnvFile(config.appEnvFile).content : undefined;
-        const extra = {
-          ...(settings === undefined ? {} : { settings }),
-          settingsOverride: config.appEnvOverride,
-        };
-        if (config.appDir) {
-          const bundle = readAppBundle(config.appDir);
-          const files = bundle.files.map((file) => ({ ...file, source: join(bundle.dir, file.path) }));
-          return { jarPath: bundle.jar, files, ...extra };
-        }
-        const jarPath =
-          config.appJar ??
-          (
-            await buildReferenceJar(
-              config,
-              () => resolver.resolve("postgres").then((i) => i.reference),
-              owner,
-              signal,
-            )
-          ).path;
-        return { jarPath, ...extra };
-      },
-    });
+    planRelease(graph, context);
     graph.add("app", {
       component: "app",
       what: "user data run, Spring Boot healthy",

@@ -2,8 +2,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DNS_LINES, DNS_RECORDS_DIR, DnsContainer } from "../containers/dns-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
+import { loggedSince } from "../containers/logged-since.ts";
 import { waitResumed } from "../containers/resumed-wait.ts";
-import { run } from "../support/run.ts";
 import { publishRecords, twinRecords } from "../twin/dns-records.ts";
 import { mapTwinNames } from "../twin/environment-builder.ts";
 import type { NameMap } from "../twin/names.ts";
@@ -23,12 +23,6 @@ declare module "./component.ts" {
 
 /** The environment's directory of the resolver's records (mounted into it read-only). */
 export const recordsDirOf = (dir: string) => join(dir, "dns");
-
-/** True when the container logged that dnsmasq started since `since` (seconds since the epoch). */
-async function startedSince(id: string, since: number): Promise<boolean> {
-  const logs = await run("docker", ["logs", "--since", String(since), id]);
-  return DNS_LINES.started.test(logs.stdout + logs.stderr);
-}
 
 /**
  * The VPC's resolver (AmazonProvidedDNS at each subnet's base + 2): Debian's dnsmasq answering the
@@ -76,7 +70,8 @@ export const dns: ComponentKind = {
                 signal,
                 "dns",
               ),
-            ready: (id, wait) => waitResumed(id, "dns", () => startedSince(id, since), wait),
+            ready: (id, wait) =>
+              waitResumed(id, "dns", () => loggedSince(id, since, DNS_LINES.started), wait),
           },
           signal,
         );

@@ -1,9 +1,4 @@
-import {
-  EGRESS_LOG_GROUP,
-  egressRules,
-  ensureEgressGuard,
-  type EgressGuardSpec,
-} from "../containers/egress-guard.ts";
+import { ensureEgressGuard, guardScript, type EgressGuardSpec } from "../containers/egress-guard.ts";
 import { composeSubnet } from "./compose-parts.ts";
 import type { ComponentKind, PlanContext, TwinNetworks } from "./component.ts";
 import type { ResumeLog, TwinContainer } from "./resume.ts";
@@ -104,11 +99,7 @@ export const egress: ComponentKind = {
           image: images.netkit,
           network_mode: `service:${target}`,
           cap_add: ["NET_ADMIN"],
-          command: [
-            "sh",
-            "-euc",
-            `${egressRules([composeSubnet("public"), composeSubnet("private")])}\nexec tcpdump -l -n -q -i nflog:${EGRESS_LOG_GROUP}`,
-          ],
+          command: ["sh", "-euc", guardScript([composeSubnet("public"), composeSubnet("private")])],
           depends_on: [target],
         }),
       ]),

@@ -1,4 +1,5 @@
 import { run } from "../support/run.ts";
+import { loggedSince } from "./logged-since.ts";
 import { waitResumed } from "./resumed-wait.ts";
 
 /**
@@ -34,6 +35,11 @@ export function egressRules(allowed: readonly string[]): string {
     `iptables -A ${CHAIN} -j REJECT`,
     `iptables -C OUTPUT -j ${CHAIN} 2>/dev/null || iptables -I OUTPUT -j ${CHAIN}`,
   ].join("\n");
+}
+
+/** The guard's command: the rules, then the recorder on the log group (env:up and compose run this). */
+export function guardScript(allowed: readonly string[]): string {
+  return `${egressRules(allowed)}\nexec tcpdump -l -n -q -i nflog:${EGRESS_LOG_GROUP}`;
 }
 
 export interface EgressGuardSpec {
@@ -85,7 +91,7 @@ async function create(spec: EgressGuardSpec, targetId: string): Promise<void> {
     spec.image,
     "sh",
     "-euc",
-    `${egressRules(spec.allowed)}\nexec tcpdump -l -n -q -i nflog:${EGRESS_LOG_GROUP}`,
+    guardScript(spec.allowed),
   ]);
   if (made.code !== 0) throw new Error(`cannot start the egress guard ${spec.name}: ${made.stderr.trim()}`);
 }
@@ -116,11 +122,12 @@ export async function ensureEgressGuard(
   } else {
     await create(spec, targetId);
   }
-  await waitResumed(spec.name, spec.name, () => listensSince(spec.name, since), signal, 30_000);
+  await waitResumed(
+    spec.name,
+    spec.name,
+    () => loggedSince(spec.name, since, GUARD_LINES.listening),
+    signal,
+    30_000,
+  );
   return guard ? "restarted" : "started";
-}
-
-async function listensSince(name: string, since: number): Promise<boolean> {
-  const logs = await run("docker", ["logs", "--since", String(since), name]);
-  return GUARD_LINES.listening.test(logs.stdout + logs.stderr);
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DNS_LINES } from "../containers/dns-container.ts";
+import { loggedSince } from "../containers/logged-since.ts";
 import { run } from "../support/run.ts";
 import { waitFor } from "../support/wait-for.ts";
 import type { TwinAddresses } from "../components/component.ts";
@@ -45,10 +46,7 @@ export async function publishRecords(
   const read = DNS_LINES.read(ROUTE53_RECORDS);
   await waitFor(
     "the twin's resolver to read the Route 53 records",
-    async () => {
-      const logs = await run("docker", ["logs", "--since", String(since), resolverId]);
-      return read.test(logs.stdout + logs.stderr) ? true : undefined;
-    },
+    async () => ((await loggedSince(resolverId, since, read)) ? true : undefined),
     15_000,
   );
 }
