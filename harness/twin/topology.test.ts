@@ -81,12 +81,14 @@ describe("deriveTopology (phase 1)", () => {
   });
 
   it("refuses a phase it cannot stand in for, saying what is missing", () => {
-    const phase2 = synth(2);
+    const phase3 = synth(3);
     expect(() =>
       deriveTopology(
-        phase2.backendTemplate.toJSON() as Template,
-        phase2.frontendTemplate.toJSON() as Template,
+        phase3.backendTemplate.toJSON() as Template,
+        phase3.frontendTemplate.toJSON() as Template,
       ),
-    ).toThrow(/exactly one AWS::EC2::Instance \(the API stand-in \(phase 1\)\); the templates have 0/);
+    ).toThrow(
+      /one EC2 instance \(phase 1\) or one Auto Scaling group \(phase 2\); the backend template has 0 instances and 0 groups/,
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { HarnessError } from "../errors.ts";
 import type { Template, TemplateResource } from "../cdk/cloud-assembly.ts";
+import { deriveFleet, type FleetTopology } from "./fleet-topology.ts";
+import { deriveLoadBalancer, type LoadBalancerTopology } from "./load-balancer-topology.ts";
 
 /** Instance types the twin can size a container for: vCPUs and memory, as AWS publishes them. */
 export const INSTANCE_SIZES: Readonly<Record<string, { cpus: number; memoryGiB: number }>> = {
@@ -65,7 +67,10 @@ export interface Topology {
     readonly masterUsername: string;
     readonly network: "private";
   };
+  /** Phase 1 runs one instance (its logical id); phase 2 an Auto Scaling group behind a load balancer. */
+  readonly phase: 1 | 2;
   readonly api: {
+    /** The EC2 instance (phase 1) or the launch template (phase 2) the API's instances are built from. */
     readonly logicalId: string;
     readonly instanceType: string;
     readonly cpus: number;
@@ -73,6 +78,9 @@ export interface Topology {
     readonly network: "public";
     readonly domainName: string;
   };
+  /** Phase 2: the group of API instances and the load balancer in front of them. */
+  readonly fleet?: FleetTopology;
+  readonly loadBalancer?: LoadBalancerTopology;
   readonly edge: {
     readonly logicalId: string;
     readonly aliases: readonly string[];
@@ -188,30 +196,66 @@ function minimumTlsVersion(config: Record<string, unknown>): "TLSv1.2" | "TLSv1.
   );
 }
 
+/** The API's instances: one EC2 instance (phase 1), or an Auto Scaling group behind an ALB (phase 2). */
+function apiShape(resources: Resources): Pick<Topology, "phase" | "fleet" | "loadBalancer"> & {
+  logicalId: string;
+  instanceType: string;
+} {
+  const instances = Object.entries(resources).filter(([, r]) => r.Type === "AWS::EC2::Instance");
+  const groups = Object.values(resources).filter((r) => r.Type === "AWS::AutoScaling::AutoScalingGroup");
+  if (instances.length === 1 && groups.length === 0) {
+    const [logicalId, instance] = instances[0] as [string, TemplateResource];
+    return { phase: 1, logicalId, instanceType: String(instance.Properties?.InstanceType) };
+  }
+  if (instances.length === 0 && groups.length > 0) {
+    const fleet = deriveFleet(resources);
+    const loadBalancer = deriveLoadBalancer(resources);
+    if (!fleet.targetGroupIds.includes(loadBalancer.targetGroup.logicalId))
+      throw new HarnessError(
+        `group ${fleet.logicalId} is not registered in ${loadBalancer.targetGroup.logicalId}, the target group the load balancer forwards to`,
+      );
+    const { launchTemplateId: logicalId, instanceType } = fleet;
+    return { phase: 2, logicalId, instanceType, fleet, loadBalancer };
+  }
+  throw new HarnessError(
+    `the twin runs the API as one EC2 instance (phase 1) or one Auto Scaling group (phase 2); the backend template has ${instances.length} instances and ${groups.length} groups`,
+  );
+}
+
+/**
+ * The API's public name: the Route 53 record whose value is a reference (the Elastic IP, phase 1) or
+ * whose alias points at a resource of the stack (the ALB, phase 2), not a literal.
+ */
+function apiDomainName(resources: Resources): string {
+  const record = Object.values(resources).find((resource) => {
+    if (resource.Type !== "AWS::Route53::RecordSet") return false;
+    const value = JSON.stringify(
+      resource.Properties?.ResourceRecords ?? resource.Properties?.AliasTarget ?? "",
+    );
+    return value.includes('"Ref"') || value.includes('"Fn::GetAtt"');
+  });
+  return String(record?.Properties?.Name ?? "").replace(/\.$/, "");
+}
+
 /** Derives the twin's topology from the backend and frontend templates, as synthesized. */
 export function deriveTopology(backend: Template, frontend: Template): Topology {
   const [databaseId, database] = only(backend.Resources, "AWS::RDS::DBInstance", "the database stand-in");
-  const [instanceId, instance] = only(backend.Resources, "AWS::EC2::Instance", "the API stand-in (phase 1)");
+  const { phase, logicalId: instanceId, instanceType, fleet, loadBalancer } = apiShape(backend.Resources);
   const [distributionId, distribution] = only(
     frontend.Resources,
     "AWS::CloudFront::Distribution",
     "the edge stand-in",
   );
-  const instanceType = String(instance.Properties?.InstanceType);
   const size = INSTANCE_SIZES[instanceType];
   if (!size)
     throw new HarnessError(
       `the twin cannot size a container for instance type ${instanceType}`,
       `add it to INSTANCE_SIZES in harness/twin/topology.ts`,
     );
-  const apiRecord = Object.values(backend.Resources).find(
-    (resource) =>
-      resource.Type === "AWS::Route53::RecordSet" &&
-      JSON.stringify(resource.Properties?.ResourceRecords ?? "").includes("Ref"),
-  );
   const config = distribution.Properties?.DistributionConfig as Record<string, unknown>;
   const behavior = config.DefaultCacheBehavior as Record<string, unknown>;
   return {
+    phase,
     networks: networks(backend.Resources),
     database: {
       logicalId: databaseId,
@@ -226,8 +270,9 @@ export function deriveTopology(backend: Template, frontend: Template): Topology 
       instanceType,
       ...size,
       network: "public",
-      domainName: String(apiRecord?.Properties?.Name ?? "").replace(/\.$/, ""),
+      domainName: apiDomainName(backend.Resources),
     },
+    ...(fleet ? { fleet, loadBalancer } : {}),
     edge: {
       logicalId: distributionId,
       aliases: (config.Aliases as string[] | undefined) ?? [],
