@@ -12,7 +12,7 @@ import { EMULATOR_ACCOUNT, emulatorDeployEnv } from "./deploy-env.ts";
 import { emulatorClientCache, type EmulatorClientCache } from "./emulator-client-cache.ts";
 import type { EmulatorClients } from "./emulator-clients.ts";
 import { prepareEmulatorAssembly, realizeAfterDeploy } from "./service-api-resources.ts";
-import type { KeptReplacements } from "./template-rewrite.ts";
+import { PROPERTY_OUTPUT_PREFIX, type KeptReplacements } from "./template-rewrite.ts";
 
 export { DeployError };
 
@@ -187,7 +187,10 @@ async function deploy(
   if (result.code !== 0) throw new DeployError(describeDeployFailure(result.stdout + result.stderr));
 }
 
-/** The stacks' outputs as `cdk deploy` wrote them; refuses any the emulator answered with "unknown". */
+/**
+ * The stacks' outputs as `cdk deploy` wrote them, without the twin's property outputs; refuses any
+ * (those included) the emulator answered with "unknown".
+ */
 function knownOutputs(outputsFile: string): Record<string, Record<string, string>> {
   const outputs = JSON.parse(readFileSync(outputsFile, "utf8")) as Record<string, Record<string, string>>;
   const unknown = Object.entries(outputs).flatMap(([stack, values]) =>
@@ -198,7 +201,12 @@ function knownOutputs(outputsFile: string): Record<string, Record<string, string
   if (unknown.length > 0) {
     throw new DeployError(`outputs the emulator answered with "unknown": ${unknown.join(", ")}`);
   }
-  return outputs;
+  return Object.fromEntries(
+    Object.entries(outputs).map(([stack, values]) => [
+      stack,
+      Object.fromEntries(Object.entries(values).filter(([name]) => !name.startsWith(PROPERTY_OUTPUT_PREFIX))),
+    ]),
+  );
 }
 
 async function requireEmulator(endpoint: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DescribeStackResourcesCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeStackResourcesCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import type { StackArtifact, Template } from "./cloud-assembly.ts";
 import type { CoverageRow } from "./coverage.ts";
 import { EMULATOR_ACCOUNT } from "./deploy-env.ts";
@@ -8,7 +8,13 @@ import { DeployError } from "./deploy-error.ts";
 import type { EmulatorClientCache } from "./emulator-client-cache.ts";
 import type { EmulatorClients } from "./emulator-clients.ts";
 import { STAND_IN_REGISTRY } from "./stand-in-registry.ts";
-import { withoutResources, type KeptReplacements, type Replacement } from "./template-rewrite.ts";
+import {
+  assembleProperties,
+  propertyOutputs,
+  withoutResources,
+  type KeptReplacements,
+  type Replacement,
+} from "./template-rewrite.ts";
 
 // The stand-in registry's before- and after-deploy steps, run for the resources the coverage table
 // gave them: before the deploy, what must exist first (Elastic IPs, whose addresses the templates
@@ -53,7 +59,11 @@ export async function prepareEmulatorAssembly(
       };
       replacements.set(row.logicalId, await entry.beforeDeploy(context));
     }
-    const rewritten: Template = withoutResources(stack.template, replacements);
+    const rewritten: Template = withPropertyOutputs(
+      withoutResources(stack.template, replacements),
+      stack,
+      replacements,
+    );
     writeFileSync(
       join(emulatorDir, stack.templateFile.slice(assemblyDir.length + 1)),
       JSON.stringify(rewritten, null, 1),
@@ -61,6 +71,30 @@ export async function prepareEmulatorAssembly(
     byStack.set(stack.stackName, replacements);
   }
   return byStack;
+}
+
+/** The emulator's template with outputs that evaluate the properties of the entries that ask for it. */
+function withPropertyOutputs(
+  template: Template,
+  stack: StackArtifact,
+  replacements: ReadonlyMap<string, Replacement>,
+): Template {
+  const outputs = { ...template.Outputs };
+  for (const logicalId of replacements.keys()) {
+    const resource = stack.template.Resources[logicalId];
+    const entry = resource ? STAND_IN_REGISTRY.get(resource.Type) : undefined;
+    if (!resource || entry?.coverage === "emulator" || entry?.evaluatesProperties !== true) continue;
+    Object.assign(outputs, propertyOutputs(logicalId, resource.Properties ?? {}, replacements));
+  }
+  return { ...template, Outputs: outputs } as Template;
+}
+
+/** The deployed stack's outputs, by name. */
+async function stackOutputs(clients: EmulatorClients, stackName: string): Promise<Record<string, string>> {
+  const described = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+  return Object.fromEntries(
+    (described.Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue ?? ""]),
+  );
 }
 
 /** Resolves a template value after the deploy: literals, and Ref/GetAtt of deployed resources. */
@@ -110,17 +144,25 @@ export async function realizeAfterDeploy(
       ...rows.filter((row) => row.coverage === "emulator"),
       ...rows.filter((row) => row.coverage === "service-api" || row.coverage === "stand-in"),
     ];
+    const removed = replacements.get(stack.stackName) ?? new Map<string, Replacement>();
+    let outputs: Promise<Record<string, string>> | undefined;
     for (const row of ordered) {
-      const afterDeploy = STAND_IN_REGISTRY.get(row.type)?.afterDeploy;
-      if (!afterDeploy) continue;
+      const entry = STAND_IN_REGISTRY.get(row.type);
+      if (!entry?.afterDeploy) continue;
       const where = `${stack.stackName}/${row.logicalId}`;
-      await afterDeploy({
+      const properties = stack.template.Resources[row.logicalId]?.Properties ?? {};
+      const evaluates = entry.coverage !== "emulator" && entry.evaluatesProperties === true;
+      if (evaluates) outputs ??= stackOutputs(clients, stack.stackName);
+      await entry.afterDeploy({
         stack,
         logicalId: row.logicalId,
-        properties: stack.template.Resources[row.logicalId]?.Properties ?? {},
+        properties,
         clients,
         resolve: (value) => resolveDeployed(value, physical, where),
-        replacements: replacements.get(stack.stackName) ?? new Map(),
+        replacements: removed,
+        ...(evaluates && outputs
+          ? { evaluated: assembleProperties(row.logicalId, properties, removed, await outputs) }
+          : {}),
       });
     }
   }

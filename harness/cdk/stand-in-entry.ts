@@ -42,6 +42,11 @@ export interface AfterDeploy {
   readonly resolve: (value: unknown) => string;
   /** The values the rewrite gave the stack's removed resources, by logical id. */
   readonly replacements: ReadonlyMap<string, Replacement>;
+  /**
+   * For an entry with `evaluatesProperties`: the resource's properties with every intrinsic function
+   * (Fn::Join, Fn::Base64, Ref, Fn::GetAtt...) as the emulator evaluated it. Otherwise undefined.
+   */
+  readonly evaluated?: Readonly<Record<string, unknown>>;
 }
 
 interface EntryBase {
@@ -60,6 +65,11 @@ interface EntryBase {
 export interface RemovedType extends EntryBase {
   readonly coverage: Extract<Coverage, "service-api" | "stand-in">;
   readonly beforeDeploy: (context: BeforeDeploy) => Promise<Replacement>;
+  /**
+   * Whether the after-deploy step needs the resource's properties evaluated: the emulator's copy of the
+   * template then carries one output per intrinsic function in them (TwinProperty<n>Of<logicalId>).
+   */
+  readonly evaluatesProperties?: true;
 }
 
 /**

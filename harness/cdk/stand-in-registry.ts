@@ -1,6 +1,9 @@
 import { DATABASE_STAND_INS } from "./stand-in-entries/database-stand-ins.ts";
 import { EDGE_STAND_INS } from "./stand-in-entries/edge-stand-ins.ts";
 import { ELASTIC_IP } from "./stand-in-entries/elastic-ip.ts";
+import { FLEET_STAND_INS } from "./stand-in-entries/fleet-stand-ins.ts";
+import { LAUNCH_TEMPLATE } from "./stand-in-entries/launch-template.ts";
+import { LOAD_BALANCER_STAND_INS } from "./stand-in-entries/load-balancer-stand-ins.ts";
 import { SECRET_TARGET_ATTACHMENT } from "./stand-in-entries/secret-target-attachment.ts";
 import { SECURITY_GROUP } from "./stand-in-entries/security-group.ts";
 import { SECURITY_GROUP_INGRESS } from "./stand-in-entries/security-group-ingress.ts";
@@ -28,4 +31,7 @@ export const STAND_IN_REGISTRY: ReadonlyMap<string, StandInEntry> = byType([
   SECRET_TARGET_ATTACHMENT,
   ...DATABASE_STAND_INS,
   ...EDGE_STAND_INS,
+  LAUNCH_TEMPLATE,
+  ...LOAD_BALANCER_STAND_INS,
+  ...FLEET_STAND_INS,
 ]);

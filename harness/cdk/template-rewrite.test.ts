@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Template } from "./cloud-assembly.ts";
-import { withoutResources, type Replacement } from "./template-rewrite.ts";
+import {
+  assembleProperties,
+  propertyOutputs,
+  withoutResources,
+  type Replacement,
+} from "./template-rewrite.ts";
 
 const template: Template = {
   Resources: {
@@ -62,5 +67,38 @@ describe("withoutResources", () => {
       ["Ip", replacements.get("Ip")!],
     ]);
     expect(() => withoutResources(template, partial)).toThrow(/Db\.Endpoint\.Address is referenced/);
+  });
+});
+
+describe("propertyOutputs and assembleProperties", () => {
+  const properties = {
+    InstanceType: "t3.micro",
+    UserData: { "Fn::Base64": { "Fn::Join": ["", ["DB=", { "Fn::GetAtt": ["Db", "Endpoint.Address"] }]] } },
+    Groups: [{ "Fn::GetAtt": ["Sg", "GroupId"] }, "sg-literal"],
+  };
+  const replacements = new Map<string, Replacement>([
+    ["Db", { ref: "db", attributes: { "Endpoint.Address": "database.twin.internal" } }],
+  ]);
+
+  it("asks the emulator for each intrinsic function, references to removed resources already answered", () => {
+    expect(propertyOutputs("Lt", properties, replacements)).toEqual({
+      TwinProperty0OfLt: { Value: { "Fn::Base64": { "Fn::Join": ["", ["DB=", "database.twin.internal"]] } } },
+      TwinProperty1OfLt: { Value: { "Fn::GetAtt": ["Sg", "GroupId"] } },
+    });
+  });
+
+  it("puts the deployed values back where each function was, literals untouched", () => {
+    const deployed = { TwinProperty0OfLt: "REI9ZGF0YWJhc2U=", TwinProperty1OfLt: "sg-123" };
+    expect(assembleProperties("Lt", properties, replacements, deployed)).toEqual({
+      InstanceType: "t3.micro",
+      UserData: "REI9ZGF0YWJhc2U=",
+      Groups: ["sg-123", "sg-literal"],
+    });
+  });
+
+  it("names the output it misses instead of leaving a function in the properties", () => {
+    expect(() => assembleProperties("Lt", properties, replacements, { TwinProperty0OfLt: "x" })).toThrow(
+      /no output TwinProperty1OfLt \(a property of Lt\)/,
+    );
   });
 });

@@ -106,3 +106,61 @@ export function withoutResources(
   }
   return result;
 }
+
+/** The prefix of the outputs the twin adds to the emulator's copy of a template (never in the synthesized one). */
+export const PROPERTY_OUTPUT_PREFIX = "TwinProperty";
+
+// Logical ids start with a letter, so the digits before "Of" keep two resources' names apart.
+const propertyOutputName = (logicalId: string, n: number) => `${PROPERTY_OUTPUT_PREFIX}${n}Of${logicalId}`;
+
+const isIntrinsic = (value: unknown): boolean => {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === "Ref" || String(keys[0]).startsWith("Fn::"));
+};
+
+/** Walks a value, replacing each intrinsic function (in a fixed order) by what `leaf` answers for it. */
+function mapIntrinsics(value: unknown, leaf: (intrinsic: unknown) => unknown): unknown {
+  if (isIntrinsic(value)) return leaf(value);
+  if (Array.isArray(value)) return value.map((item) => mapIntrinsics(item, leaf));
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapIntrinsics(item, leaf)]));
+}
+
+/**
+ * Outputs that make the emulator evaluate a removed resource's properties: one per intrinsic function
+ * in them (references to other removed resources already answered by the twin), named
+ * TwinProperty<n>Of<logicalId>. `assembleProperties` puts the deployed values back in their places.
+ */
+export function propertyOutputs(
+  logicalId: string,
+  properties: unknown,
+  replacements: ReadonlyMap<string, Replacement>,
+): Record<string, { Value: unknown }> {
+  const outputs: Record<string, { Value: unknown }> = {};
+  let n = 0;
+  mapIntrinsics(rewrite(properties, replacements), (intrinsic) => {
+    outputs[propertyOutputName(logicalId, n++)] = { Value: intrinsic };
+    return intrinsic;
+  });
+  return outputs;
+}
+
+/** A removed resource's properties with every intrinsic function replaced by the value the emulator gave its output. */
+export function assembleProperties(
+  logicalId: string,
+  properties: unknown,
+  replacements: ReadonlyMap<string, Replacement>,
+  deployed: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  let n = 0;
+  return mapIntrinsics(rewrite(properties, replacements), () => {
+    const name = propertyOutputName(logicalId, n++);
+    const value = deployed[name];
+    if (value === undefined)
+      throw new TemplateRewriteError(
+        `the emulator's stack has no output ${name} (a property of ${logicalId})`,
+      );
+    return value;
+  }) as Record<string, unknown>;
+}

@@ -2,4 +2,5 @@
 export const TWIN_HOSTS = {
   database: "database.twin.internal",
   edge: "edge.twin.internal",
+  loadBalancer: "alb.twin.internal",
 } as const;

@@ -1,0 +1,22 @@
+import { createHash } from "node:crypto";
+import type { RemovedType } from "../stand-in-entry.ts";
+
+/** The Auto Scaling group and its CPU policy, played by the twin's instance containers and its scaler. */
+export const FLEET_STAND_INS: readonly RemovedType[] = [
+  {
+    type: "AWS::AutoScaling::AutoScalingGroup",
+    coverage: "stand-in",
+    how: "the twin's API instance containers, built from the launch template, over the group's subnets",
+    beforeDeploy: async ({ stack, logicalId }) => ({ ref: `${stack.stackName}-${logicalId}`.slice(0, 255) }),
+  },
+  {
+    type: "AWS::AutoScaling::ScalingPolicy",
+    coverage: "stand-in",
+    how: "the twin's scaler, acting on the instance containers' measured CPU",
+    beforeDeploy: async ({ stack, logicalId, account }) => {
+      const id = createHash("sha256").update(`${stack.stackName}/${logicalId}`).digest("hex").slice(0, 32);
+      const arn = `arn:aws:autoscaling:${stack.region}:${account}:scalingPolicy:${id}:autoScalingGroupName/${stack.stackName}:policyName/${logicalId}`;
+      return { ref: arn, attributes: { Arn: arn, PolicyName: logicalId } };
+    },
+  },
+];
