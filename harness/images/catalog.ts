@@ -3,7 +3,7 @@ import type { HarnessConfig } from "../config.ts";
 
 export type DebianSuite = "bookworm" | "trixie";
 export type ComponentName =
-  "localstack" | "postgres" | "nginx" | "jre" | "instance" | "edge" | "netkit" | "dns" | "moto";
+  "localstack" | "postgres" | "nginx" | "jre" | "instance" | "edge" | "netkit" | "dns" | "haproxy" | "moto";
 
 /** One image the twin needs: a pinned upstream reference and an offline recipe that builds an equivalent. */
 export interface ImageSpec {
@@ -32,6 +32,7 @@ const UPSTREAM: Record<ComponentName, string | undefined> = {
   edge: "node:20.19.2-bookworm-slim",
   netkit: "nicolaka/netshoot:v0.14",
   dns: undefined,
+  haproxy: "haproxy:2.6.12-bullseye",
   moto: "motoserver/moto:5.1.17",
 };
 
@@ -45,6 +46,7 @@ const PURPOSE: Record<ComponentName, string> = {
   edge: "Node.js runtime of the CloudFront-like edge",
   netkit: "network tools (tc, iptables) for fault injection and firewalling inside a component's namespace",
   dns: "the VPC's resolver (AmazonProvidedDNS): Debian's dnsmasq answering the Route 53 zone, NXDOMAIN otherwise",
+  haproxy: "the application load balancer (phase 2): Debian's HAProxy, configured from the ELBv2 resources",
   moto: "Moto's server, a second AWS emulator: the benchmarks' anchor for LocalStack (not part of the twin)",
 };
 
@@ -57,6 +59,7 @@ const BASE: Record<ComponentName, DebianSuite> = {
   edge: "trixie",
   netkit: "bookworm",
   dns: "bookworm",
+  haproxy: "bookworm",
   moto: "trixie",
 };
 
@@ -70,6 +73,7 @@ export const COMPONENTS: readonly ComponentName[] = [
   "edge",
   "netkit",
   "dns",
+  "haproxy",
 ];
 
 /** Images only the benchmarks use, resolved when a benchmark asks for them. */
@@ -97,6 +101,7 @@ export function imageCatalog(config: HarnessConfig): Record<ComponentName, Image
     edge: spec("edge"),
     netkit: spec("netkit"),
     dns: spec("dns"),
+    haproxy: spec("haproxy"),
     moto: spec("moto"),
   };
 }
