@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { synth } from "../../infra/test/synth.ts";
 import { deriveLoadBalancer } from "../twin/load-balancer-topology.ts";
 import { loadBalancerConfig, statusExpectation } from "./load-balancer-config.ts";
+import { statusMatches } from "./load-balancer-targets.ts";
 
 describe("statusExpectation", () => {
   it("checks one code as a status, a list or a range as an anchored pattern", () => {
@@ -17,7 +18,7 @@ describe("statusExpectation", () => {
 
 describe("loadBalancerConfig from the phase-2 template", () => {
   const balancer = deriveLoadBalancer(synth(2).backendTemplate.toJSON().Resources);
-  const config = loadBalancerConfig(balancer, [{ name: "app-1", address: "10.0.1.20" }]);
+  const config = loadBalancerConfig(balancer, { count: 8, cookieKey: "k3y" });
 
   it("makes every timeout the load balancer's idle timeout, the target connection ELB's 10 s", () => {
     for (const timeout of ["client", "server", "http-request", "http-keep-alive", "tunnel"])
@@ -25,12 +26,26 @@ describe("loadBalancerConfig from the phase-2 template", () => {
     expect(config).toContain("timeout connect 10s");
   });
 
-  it("checks each target on the group's path, rhythm and thresholds, with its name as the cookie", () => {
+  it("holds empty target slots checked on the group's path, rhythm and thresholds, and their fail-open twins", () => {
     const check = balancer.targetGroup.healthCheck;
     expect(config).toContain(`http-check send meth GET uri ${check.path} `);
     expect(config).toContain(`timeout check ${check.timeoutSeconds}s`);
     expect(config).toContain(
-      `server app-1 10.0.1.20:8080 check inter ${check.intervalSeconds}s fall ${check.unhealthyThreshold} rise ${check.healthyThreshold} port 8080 cookie app-1`,
+      `server-template target 1-8 0.0.0.0:8080 check inter ${check.intervalSeconds}s fall ${check.unhealthyThreshold} rise ${check.healthyThreshold} port 8080 disabled`,
     );
+    expect(config).toContain("server-template open 1-8 0.0.0.0:8080 backup disabled cookie fail-open");
+    expect(config).toContain("dynamic-cookie-key k3y");
+  });
+});
+
+describe("statusMatches", () => {
+  it("admits a status the matcher names, in a list or a range, and nothing else", () => {
+    expect([200, 302, 404].map((status) => statusMatches("200,302", status))).toEqual([true, true, false]);
+    expect([199, 200, 299, 300].map((status) => statusMatches("200-299", status))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
   });
 });

@@ -11,16 +11,24 @@ export const LOAD_BALANCER_PATHS = {
 /** ELBv2's connection timeout to a target (not configurable on an ALB). */
 export const TARGET_CONNECT_TIMEOUT_SECONDS = 10;
 
+/** The cookie value of the fail-open slots (the targets' own are derived from their addresses). */
+export const FAIL_OPEN_COOKIE = "fail-open";
+
 /** The cookie an ALB's lb_cookie stickiness sets. */
 export const STICKINESS_COOKIE = "AWSALB";
 
 /** The backend name of the target group in HAProxy's configuration (its logical id). */
 export const backendOf = (balancer: LoadBalancerTopology): string => balancer.targetGroup.logicalId;
 
-/** One registered target: the instance's name (also its stickiness cookie value) and its address. */
-export interface Target {
-  readonly name: string;
-  readonly address: string;
+/** The name prefixes of the backend's slots: targets checked as the group says, and their fail-open twins. */
+export const SLOT_PREFIX = { target: "target", open: "open" } as const;
+
+/** What the configuration needs beyond the template: how many targets it can hold, the cookie's key. */
+export interface LoadBalancerSlots {
+  /** Target slots: registration fills one (HAProxy's runtime API sets its address and enables it). */
+  readonly count: number;
+  /** The key HAProxy derives each target's stickiness cookie from (with its address), per environment. */
+  readonly cookieKey: string;
 }
 
 /**
@@ -41,15 +49,15 @@ export function statusExpectation(codes: string): string {
   return `rstatus ^(${alternatives.join("|")})$`;
 }
 
-/** What every target's `server` line carries: the health check's rhythm and port, its cookie. */
-export function serverOptions(check: HealthCheck, target: Target): string {
+/** What every target slot carries: the health check's rhythm and port; it starts empty and disabled. */
+export function slotOptions(check: HealthCheck): string {
   return [
     "check",
     `inter ${check.intervalSeconds}s`,
     `fall ${check.unhealthyThreshold}`,
     `rise ${check.healthyThreshold}`,
     `port ${check.port}`,
-    `cookie ${target.name}`,
+    "disabled",
   ].join(" ");
 }
 
@@ -65,13 +73,18 @@ function redirectFrontends(balancer: LoadBalancerTopology): string[] {
   });
 }
 
-function targetBackend(balancer: LoadBalancerTopology, port: number, targets: readonly Target[]): string[] {
+function targetBackend(balancer: LoadBalancerTopology, slots: LoadBalancerSlots): string[] {
   const group = balancer.targetGroup;
   const check = group.healthCheck;
+  const range = `1-${slots.count}`;
+  // ALB's cookie is opaque: HAProxy's dynamic cookie is a hash of the key and the target's address.
   const sticky =
     group.stickinessSeconds === undefined
       ? []
-      : [`  cookie ${STICKINESS_COOKIE} insert indirect nocache attr "Max-Age=${group.stickinessSeconds}"`];
+      : [
+          `  cookie ${STICKINESS_COOKIE} insert indirect nocache dynamic attr "Max-Age=${group.stickinessSeconds}"`,
+          `  dynamic-cookie-key ${slots.cookieKey}`,
+        ];
   return [
     `backend ${backendOf(balancer)}`,
     "  balance roundrobin",
@@ -80,19 +93,21 @@ function targetBackend(balancer: LoadBalancerTopology, port: number, targets: re
     `  http-check expect ${statusExpectation(check.codes)}`,
     `  timeout check ${check.timeoutSeconds}s`,
     ...sticky,
-    ...targets.map(
-      (target) => `  server ${target.name} ${target.address}:${port} ${serverOptions(check, target)}`,
-    ),
+    `  server-template ${SLOT_PREFIX.target} ${range} 0.0.0.0:${group.port} ${slotOptions(check)}`,
+    // Fail open, as an ALB does: when every target fails its check, all registered targets get traffic.
+    "  option allbackups",
+    // Their own cookie, so a client pinned to a target never follows it to its always-up twin.
+    `  server-template ${SLOT_PREFIX.open} ${range} 0.0.0.0:${group.port} backup disabled${sticky.length > 0 ? ` cookie ${FAIL_OPEN_COOKIE}` : ""}`,
   ];
 }
 
 /**
  * HAProxy's configuration for the twin's ALB: each HTTP listener a redirect, the HTTPS listener a TLS
  * frontend with the SSL policy's minimum version and ALB's X-Forwarded-* headers, the target group a
- * backend with its health check, stickiness cookie and targets, every timeout the idle timeout (a
+ * backend with its health check, stickiness cookie and empty target slots, every timeout the idle timeout (a
  * WebSocket is a tunnel closed after that long without traffic, as on an ALB).
  */
-export function loadBalancerConfig(balancer: LoadBalancerTopology, targets: readonly Target[]): string {
+export function loadBalancerConfig(balancer: LoadBalancerTopology, slots: LoadBalancerSlots): string {
   const idle = `${balancer.idleTimeoutSeconds}s`;
   const https = balancer.https;
   const lines = [
@@ -121,7 +136,7 @@ export function loadBalancerConfig(balancer: LoadBalancerTopology, targets: read
     `  http-request set-header X-Forwarded-Port ${https.port}`,
     `  default_backend ${backendOf(balancer)}`,
     "",
-    ...targetBackend(balancer, balancer.targetGroup.port, targets),
+    ...targetBackend(balancer, slots),
   ];
   return `${lines.join("\n")}\n`;
 }

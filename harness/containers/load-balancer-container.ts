@@ -4,7 +4,7 @@ import { LABEL_OWNER } from "../support/cleanup.ts";
 import type { IssuedCertificate } from "../tls/local-ca.ts";
 import type { LoadBalancerTopology } from "../twin/load-balancer-topology.ts";
 import { attachExtraNetworks, type ContainerNetwork } from "./extra-networks.ts";
-import { LOAD_BALANCER_PATHS, loadBalancerConfig, type Target } from "./load-balancer-config.ts";
+import { LOAD_BALANCER_PATHS, loadBalancerConfig, type LoadBalancerSlots } from "./load-balancer-config.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
 /** What HAProxy's master prints once its worker has loaded the configuration and listens. */
@@ -17,8 +17,8 @@ export interface LoadBalancerContainerOptions {
   readonly certificate: IssuedCertificate;
   /** Its networks, each with its fixed address when one is given. */
   readonly networks: readonly [ContainerNetwork, ...ContainerNetwork[]];
-  /** The targets it starts with (registered again at run time as instances come and go). */
-  readonly targets?: readonly Target[];
+  /** Its target slots and cookie key; targets are registered at run time (load-balancer-targets.ts). */
+  readonly slots: LoadBalancerSlots;
   /** The loopback address its listeners are published on, each on its own port; random ports when absent. */
   readonly entryAddress?: string;
 }
@@ -46,7 +46,7 @@ export class LoadBalancerContainer extends GenericContainer {
       .withLabels({ [LABEL_OWNER]: options.owner })
       .withCopyContentToContainer([
         {
-          content: loadBalancerConfig(options.balancer, options.targets ?? []),
+          content: loadBalancerConfig(options.balancer, options.slots),
           target: LOAD_BALANCER_PATHS.config,
         },
         { content: pem, target: LOAD_BALANCER_PATHS.certificate, mode: 0o600 },

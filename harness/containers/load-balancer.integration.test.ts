@@ -11,14 +11,17 @@ import { synth } from "../../infra/test/synth.ts";
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import { createLocalCa, issueCertificate } from "../tls/local-ca.ts";
 import { deriveLoadBalancer, type LoadBalancerTopology } from "../twin/load-balancer-topology.ts";
+import { randomBytes } from "node:crypto";
 import { LoadBalancerContainer } from "./load-balancer-container.ts";
 import { STICKINESS_COOKIE } from "./load-balancer-config.ts";
+import { deregisterTarget, registerTarget, targetHealth } from "./load-balancer-targets.ts";
 
 const API = "api.threadcast.io";
 
 /**
- * A target: answers its health check 200 (503 once /tmp/unhealthy exists), any other path with its name
- * and the headers it got, and a WebSocket upgrade with 101 and one text frame naming it.
+ * A target: answers its health check 200 (503 once /tmp/unhealthy exists), /api/slow after 5 s, any
+ * other path with its name and the headers it got, and a WebSocket upgrade with 101 and one text frame
+ * naming it.
  */
 const TARGET_SERVER = `
 const http = require("node:http"), fs = require("node:fs"), crypto = require("node:crypto");
@@ -26,6 +29,10 @@ const name = process.env.TARGET_NAME;
 const server = http.createServer((req, res) => {
   if (req.url === "/api/health") {
     res.writeHead(fs.existsSync("/tmp/unhealthy") ? 503 : 200).end();
+    return;
+  }
+  if (req.url.startsWith("/api/slow")) {
+    setTimeout(() => res.end(JSON.stringify({ name, slow: true })), 5000);
     return;
   }
   res.setHeader("content-type", "application/json");
@@ -62,6 +69,7 @@ describe("the ALB stand-in: HAProxy configured from the phase-2 template", () =>
   let balancer: LoadBalancerTopology;
   let alb: StartedTestContainer;
   const targets: StartedTestContainer[] = [];
+  let spare: StartedTestContainer | undefined;
 
   const get = (path: string, cookie?: string): Promise<Answer> =>
     new Promise((resolve, reject) => {
@@ -74,6 +82,7 @@ describe("the ALB stand-in: HAProxy configured from the phase-2 template", () =>
         .on("error", reject)
         .end();
     });
+  const address = (target: StartedTestContainer) => target.getIpAddress(network);
   const servedBy = async (cookie?: string) =>
     (JSON.parse((await get("/api/who", cookie)).body) as { name: string }).name;
 
@@ -86,17 +95,16 @@ describe("the ALB stand-in: HAProxy configured from the phase-2 template", () =>
     balancer = { ...derived, targetGroup: { ...derived.targetGroup, healthCheck: check } };
     network = `${owner}-alb`;
     execFileSync("docker", ["network", "create", "--label", `${LABEL_OWNER}=${owner}`, network]);
-    for (const name of ["app-1", "app-2"]) {
-      targets.push(
-        await new GenericContainer(images.edge as string)
-          .withLabels({ [LABEL_OWNER]: owner })
-          .withNetworkMode(network)
-          .withEnvironment({ TARGET_NAME: name })
-          .withCommand(["node", "-e", TARGET_SERVER])
-          .withWaitStrategy(Wait.forLogMessage(`target ${name} listening`))
-          .start(),
-      );
-    }
+    const target = (name: string) =>
+      new GenericContainer(images.edge as string)
+        .withLabels({ [LABEL_OWNER]: owner })
+        .withNetworkMode(network)
+        .withEnvironment({ TARGET_NAME: name })
+        .withCommand(["node", "-e", TARGET_SERVER])
+        .withWaitStrategy(Wait.forLogMessage(`target ${name} listening`))
+        .start();
+    targets.push(...(await Promise.all(["app-1", "app-2"].map(target))));
+    spare = await target("app-3");
     const dir = mkdtempSync(join(tmpdir(), "alb-"));
     const localCa = await createLocalCa(join(dir, "ca"), "ThreadCast ALB test CA");
     ca = readFileSync(localCa.certFile, "utf8");
@@ -106,13 +114,15 @@ describe("the ALB stand-in: HAProxy configured from the phase-2 template", () =>
       balancer,
       certificate: await issueCertificate(localCa, [API], join(dir, "certs"), "api"),
       networks: [{ name: network }],
-      targets: targets.map((target, i) => ({ name: `app-${i + 1}`, address: target.getIpAddress(network) })),
+      slots: { count: 4, cookieKey: randomBytes(12).toString("hex") },
     }).start();
+    for (const [i, target] of targets.entries())
+      await registerTarget(alb.getId(), balancer, { name: `app-${i + 1}`, address: address(target) }, 10_000);
   });
 
   afterAll(async () => {
     await alb?.stop();
-    for (const target of targets) await target.stop();
+    for (const target of [...targets, spare]) await target?.stop();
     if (network) execFileSync("docker", ["network", "rm", network]);
   });
 
@@ -147,7 +157,7 @@ describe("the ALB stand-in: HAProxy configured from the phase-2 template", () =>
     const first = await get("/api/who");
     const setCookie = String(first.headers["set-cookie"]);
     expect(setCookie).toMatch(
-      new RegExp(`^${STICKINESS_COOKIE}=app-[12]; .*Max-Age=${balancer.targetGroup.stickinessSeconds}`),
+      new RegExp(`^${STICKINESS_COOKIE}=[0-9a-f]{16}; .*Max-Age=${balancer.targetGroup.stickinessSeconds}`),
     );
     const cookie = setCookie.split(";")[0] ?? "";
     const pinned = (JSON.parse(first.body) as { name: string }).name;
@@ -231,4 +241,87 @@ describe("the ALB stand-in: HAProxy configured from the phase-2 template", () =>
     });
     expect(frame).toMatch(/^hello from app-[12]$/);
   });
+
+  it("registers a target only once it passes one health check, and names what it answered when it never does", async () => {
+    const unregistered = spare as StartedTestContainer;
+    await unregistered.exec(["touch", "/tmp/unhealthy"]);
+    await expect(
+      registerTarget(alb.getId(), balancer, { name: "app-3", address: address(unregistered) }, 1_000),
+    ).rejects.toThrow(
+      /app-3 \(.+\) failed the target group's health check: GET \/api\/health on port 8080 answered "HTTP\/1\.1 503 Service Unavailable", expected 200/,
+    );
+    expect((await targetHealth(alb.getId(), balancer)).map((target) => target.address).sort()).toEqual(
+      targets.map(address).sort(),
+    );
+  });
+
+  it(
+    "fails open when every target fails its check: all registered targets keep getting requests",
+    { timeout: 30_000 },
+    async () => {
+      for (const target of targets) await target.exec(["touch", "/tmp/unhealthy"]);
+      try {
+        await vi.waitFor(
+          async () =>
+            expect((await targetHealth(alb.getId(), balancer)).map((target) => target.state)).toEqual([
+              "unhealthy",
+              "unhealthy",
+            ]),
+          { timeout: 20_000, interval: 250 },
+        );
+        const served = await Promise.all([1, 2, 3, 4].map(() => servedBy()));
+        expect(new Set(served)).toEqual(new Set(["app-1", "app-2"]));
+      } finally {
+        for (const target of targets) await target.exec(["rm", "-f", "/tmp/unhealthy"]);
+      }
+      await vi.waitFor(
+        async () =>
+          expect((await targetHealth(alb.getId(), balancer)).map((target) => target.state)).toEqual([
+            "healthy",
+            "healthy",
+          ]),
+        { timeout: 20_000, interval: 250 },
+      );
+    },
+  );
+
+  it(
+    "deregisters a target: no new requests, its request in flight completes, then its slot is free",
+    { timeout: 30_000 },
+    async () => {
+      // A cookie that pins to app-2, for the request in flight.
+      let cookie = "";
+      await vi.waitFor(async () => {
+        const answer = await get("/api/who");
+        expect((JSON.parse(answer.body) as { name: string }).name).toBe("app-2");
+        cookie = String(answer.headers["set-cookie"]).split(";")[0] ?? "";
+      });
+      const inFlight = get("/api/slow", cookie);
+      const second = address(targets[1] as StartedTestContainer);
+      const states = async () => await targetHealth(alb.getId(), balancer);
+      await vi.waitFor(
+        async () => expect((await states()).find((t) => t.address === second)?.sessions).toBeGreaterThan(0),
+        { timeout: 4_000, interval: 100 },
+      );
+      const draining = deregisterTarget(alb.getId(), balancer, second, 10);
+      try {
+        await vi.waitFor(async () => expect((await states()).map((t) => t.state)).toContain("draining"), {
+          timeout: 4_000,
+          interval: 100,
+        });
+        expect(await Promise.all([servedBy(), servedBy(cookie), servedBy()])).toEqual([
+          "app-1",
+          "app-1",
+          "app-1",
+        ]);
+        const slow = await inFlight;
+        expect([slow.status, (JSON.parse(slow.body) as { name: string }).name]).toEqual([200, "app-2"]);
+      } finally {
+        await draining;
+      }
+      expect((await states()).map((target) => target.address)).toEqual([
+        address(targets[0] as StartedTestContainer),
+      ]);
+    },
+  );
 });
