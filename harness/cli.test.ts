@@ -17,6 +17,15 @@ function cli(args: string[], env: Record<string, string>) {
 }
 
 describe("the harness CLI on bad input", () => {
+  it("refuses a phase env:up cannot bring up before it starts anything, and an option it does not take", () => {
+    const phase = cli(["up", "--phase", "2"], { HARNESS_ENV: "cli-phase-test" });
+    expect(phase.code).toBe(1);
+    expect(phase.stderr).toContain("error: the twin cannot run phase 2 yet");
+    const unknown = cli(["up", "--phse", "2"], {});
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain("env:up takes only --phase N");
+  });
+
   it("stops with the variable's name and the allowed values when a setting is invalid", () => {
     const result = cli(["images"], { HARNESS_IMAGES: "sometimes" });
     expect(result.code).toBe(1);

@@ -26,7 +26,8 @@ const USAGE = `usage: tsx harness/cli.ts <command>
            each cached by its sources
   infra-deploy [--phase N] [--keep]
            deploy the CDK app to a throw-away LocalStack and print the coverage table and outputs
-  up       bring the twin up (HARNESS_ENV names it, default "twin"; reused when already up; a stopped
+  up [--phase N]   bring the twin up (HARNESS_ENV names it, default "twin"; HARNESS_PHASE or --phase
+           the architecture's phase, default 1; reused when already up; a stopped
            or partly stopped one is resumed with its data, a dead component repaired)
   down [--keep-data]   remove the twin's containers, networks, volumes and its CA; --keep-data keeps
            the database's volume and the kept secrets for the next up
@@ -76,6 +77,18 @@ async function fixtures(signal: AbortSignal): Promise<void> {
   }
 }
 
+/** env:up's options: `--phase N` (the same as HARNESS_PHASE=N); anything else is a usage error. */
+function upOptions(argv: readonly string[]): { phase?: string } | undefined {
+  const phaseAt = argv.indexOf("--phase");
+  const phase = phaseAt === -1 ? undefined : argv[phaseAt + 1];
+  const rest = argv.filter((_, i) => phaseAt === -1 || (i !== phaseAt && i !== phaseAt + 1));
+  if (rest.length > 0 || (phaseAt !== -1 && (phase === undefined || phase.startsWith("--")))) {
+    say(`env:up takes only --phase N (1, 2 or 3); got: ${argv.join(" ")}`);
+    return undefined;
+  }
+  return phase === undefined ? {} : { phase };
+}
+
 async function main(argv: readonly string[], signal: AbortSignal): Promise<number> {
   const command = argv[0];
   switch (command) {
@@ -93,8 +106,12 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
     case "infra-deploy":
       await infraDeploy(argv.slice(1), signal);
       return 0;
-    case "up":
+    case "up": {
+      const options = upOptions(argv.slice(1));
+      if (options === undefined) return 64;
+      if (options.phase !== undefined) process.env.HARNESS_PHASE = options.phase;
       return envUp(signal);
+    }
     case "down":
       return envDown(argv.slice(1));
     case "status":

@@ -47,4 +47,18 @@ describe("loadConfig", () => {
   it("rejects a build CA file that does not exist", () => {
     expect(() => loadConfig({ HARNESS_BUILD_CA_FILE: "/nonexistent/ca.pem" })).toThrow(/does not exist/);
   });
+
+  it("runs phase 1 unless HARNESS_PHASE names another phase, and refuses one the stacks do not have", () => {
+    expect(loadConfig({}).phase).toBe(1);
+    expect(loadConfig({ HARNESS_PHASE: "2" }).phase).toBe(2);
+    expect(() => loadConfig({ HARNESS_PHASE: "4" })).toThrow(/phase 4 .* is not a phase of the architecture/);
+  });
+
+  it("checks the seconds settings: the app's start timeout a whole number from 5, the grace positive", () => {
+    expect(loadConfig({ HARNESS_APP_START_TIMEOUT: "5" }).appStartTimeoutMs).toBe(5000);
+    expect(() => loadConfig({ HARNESS_APP_START_TIMEOUT: "4" })).toThrow(/whole number of seconds >= 5/);
+    expect(() => loadConfig({ HARNESS_INTERRUPT_GRACE: "0" })).toThrow(
+      /HARNESS_INTERRUPT_GRACE=0 is not a positive/,
+    );
+  });
 });

@@ -5,6 +5,8 @@ import { ConfigError } from "./errors.ts";
 
 export type ImageMode = "auto" | "upstream" | "local";
 export type AutoInstall = "auto" | "never";
+/** The seed's phases: 1 (one instance), 2 (ALB, Auto Scaling, Multi-AZ RDS), 3 (ECS Fargate). */
+export type TwinPhase = 1 | 2 | 3;
 
 /** Every setting of the harness, read from the environment in one place, at call time. */
 export interface HarnessConfig {
@@ -38,6 +40,8 @@ export interface HarnessConfig {
   readonly dockerHost: string | undefined;
   /** The environment env:up/down/status/logs act on (HARNESS_ENV, default "twin"). */
   readonly envName: string;
+  /** Which phase of the architecture the twin runs (HARNESS_PHASE or env:up's --phase; default 1). */
+  readonly phase: TwinPhase;
   /** The user's Spring Boot jar (HARNESS_APP_JAR); the reference jar when unset. */
   readonly appJar: string | undefined;
   /**
@@ -102,6 +106,60 @@ function buildCaFile(env: Env): string | undefined {
   return SYSTEM_CA_BUNDLES.find((path) => existsSync(path));
 }
 
+/** HARNESS_PHASE: 1, 2 or 3, as the stacks' `-c phase=`. */
+function twinPhase(env: Env): TwinPhase {
+  const raw = nonEmpty(env, "HARNESS_PHASE") ?? "1";
+  if (raw === "1" || raw === "2" || raw === "3") return Number(raw) as TwinPhase;
+  throw new ConfigError(
+    `phase ${raw} (HARNESS_PHASE or env:up's --phase) is not a phase of the architecture`,
+    "use 1 (one instance, the default), 2 (ALB, Auto Scaling, Multi-AZ RDS) or 3 (ECS Fargate), or env:up's --phase N",
+  );
+}
+
+/** Seconds from `name` (or `fallback`): positive, or a whole number of at least `wholeFrom` when given. */
+function seconds(env: Env, name: string, fallback: number, what: string, wholeFrom?: number): number {
+  const raw = nonEmpty(env, name) ?? String(fallback);
+  const value = Number(raw);
+  const valid =
+    wholeFrom === undefined
+      ? Number.isFinite(value) && value > 0
+      : Number.isInteger(value) && value >= wholeFrom;
+  if (!valid)
+    throw new ConfigError(
+      `${name}=${raw} is not ${wholeFrom === undefined ? "a positive number of seconds" : `a whole number of seconds >= ${wholeFrom}`}`,
+      `unset it (${fallback} s) or give the seconds ${what}`,
+    );
+  return value;
+}
+
+/** What the user brings for the instance: a jar or a release bundle, extra settings, the web build. */
+function appSettings(env: Env) {
+  const path = (name: string) => {
+    const value = nonEmpty(env, name);
+    return value === undefined ? undefined : resolve(value);
+  };
+  if (path("HARNESS_APP_JAR") && path("HARNESS_APP_DIR"))
+    throw new ConfigError(
+      "HARNESS_APP_JAR and HARNESS_APP_DIR are both set",
+      "set HARNESS_APP_DIR to a release directory (its one jar and the files beside it), or HARNESS_APP_JAR to the jar alone",
+    );
+  const override = nonEmpty(env, "HARNESS_APP_ENV_OVERRIDE") ?? "0";
+  if (override !== "0" && override !== "1")
+    throw new ConfigError(
+      `HARNESS_APP_ENV_OVERRIDE=${override} is neither 0 nor 1`,
+      "set it to 1 to let HARNESS_APP_ENV_FILE replace keys the user data writes, or unset it",
+    );
+  return {
+    appJar: path("HARNESS_APP_JAR"),
+    appDir: path("HARNESS_APP_DIR"),
+    appEnvFile: path("HARNESS_APP_ENV_FILE"),
+    appEnvOverride: override === "1",
+    webDist: path("HARNESS_WEB_DIST"),
+    appStartTimeoutMs:
+      seconds(env, "HARNESS_APP_START_TIMEOUT", 180, "the app may take to become healthy", 5) * 1000,
+  };
+}
+
 /** Reads and validates the harness's settings; throws {@link ConfigError} on a bad or contradictory value. */
 export function loadConfig(env: Env = process.env): HarnessConfig {
   const images = oneOf(env, "HARNESS_IMAGES", ["auto", "upstream", "local"] as const, "auto");
@@ -134,37 +192,6 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
       "use 1-31 lower-case letters, digits and dashes, starting with a letter",
     );
   }
-  const timeoutRaw = nonEmpty(env, "HARNESS_APP_START_TIMEOUT") ?? "180";
-  const timeoutSeconds = Number(timeoutRaw);
-  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 5) {
-    throw new ConfigError(
-      `HARNESS_APP_START_TIMEOUT=${timeoutRaw} is not a whole number of seconds >= 5`,
-      "unset it (180 s) or give the seconds the app may take to become healthy",
-    );
-  }
-  const graceRaw = nonEmpty(env, "HARNESS_INTERRUPT_GRACE") ?? "60";
-  const graceSeconds = Number(graceRaw);
-  if (!Number.isFinite(graceSeconds) || graceSeconds <= 0) {
-    throw new ConfigError(
-      `HARNESS_INTERRUPT_GRACE=${graceRaw} is not a positive number of seconds`,
-      "unset it (60 s) or give the seconds an interrupted env:up may spend cleaning up",
-    );
-  }
-  const path = (name: string) => {
-    const value = nonEmpty(env, name);
-    return value === undefined ? undefined : resolve(value);
-  };
-  if (path("HARNESS_APP_JAR") && path("HARNESS_APP_DIR"))
-    throw new ConfigError(
-      "HARNESS_APP_JAR and HARNESS_APP_DIR are both set",
-      "set HARNESS_APP_DIR to a release directory (its one jar and the files beside it), or HARNESS_APP_JAR to the jar alone",
-    );
-  const override = nonEmpty(env, "HARNESS_APP_ENV_OVERRIDE") ?? "0";
-  if (override !== "0" && override !== "1")
-    throw new ConfigError(
-      `HARNESS_APP_ENV_OVERRIDE=${override} is neither 0 nor 1`,
-      "set it to 1 to let HARNESS_APP_ENV_FILE replace keys the user data writes, or unset it",
-    );
   return {
     repoRoot: REPO_ROOT,
     cacheDir,
@@ -178,12 +205,9 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
     operatorCidr: nonEmpty(env, "HARNESS_OPERATOR_CIDR") ?? "198.51.100.10/32",
     dockerHost: nonEmpty(env, "DOCKER_HOST"),
     envName,
-    appJar: path("HARNESS_APP_JAR"),
-    appDir: path("HARNESS_APP_DIR"),
-    appEnvFile: path("HARNESS_APP_ENV_FILE"),
-    appEnvOverride: override === "1",
-    webDist: path("HARNESS_WEB_DIST"),
-    appStartTimeoutMs: timeoutSeconds * 1000,
-    interruptGraceMs: graceSeconds * 1000,
+    phase: twinPhase(env),
+    ...appSettings(env),
+    interruptGraceMs:
+      seconds(env, "HARNESS_INTERRUPT_GRACE", 60, "an interrupted env:up may spend cleaning up") * 1000,
   };
 }

@@ -165,11 +165,29 @@ async function entryPointsFor(
  * rebuilt, the database on its kept data. A fresh start that fails or is interrupted removes what it
  * started; a resume that fails leaves what `env:down --keep-data` leaves.
  */
+/**
+ * The phases the twin can bring up. Phase 2's deploy, topology, load balancer and target registration
+ * exist; its instance group, standby database and broker do not yet, so env:up says so instead of
+ * starting half of it.
+ */
+function refuseUnbuiltPhase(phase: HarnessConfig["phase"]): void {
+  if (phase === 1) return;
+  const built =
+    phase === 2
+      ? "its stacks deploy to the emulator (npm run infra:deploy -- --phase 2) and its load balancer stand-in exists, but its Auto Scaling group's instances, the standby database and the broker do not yet"
+      : "nothing of ECS Fargate, ECR or CodePipeline is stood in yet";
+  throw new EnvironmentError(
+    `the twin cannot run phase ${phase} yet: ${built}`,
+    "run phase 1 (unset HARNESS_PHASE) meanwhile",
+  );
+}
+
 export async function startEnvironment(
   config: HarnessConfig,
   options: StartOptions = {},
 ): Promise<StartResult> {
   const name = config.envName;
+  refuseUnbuiltPhase(config.phase);
   Object.assign(process.env, testcontainersEnv());
   await ensureEngine(config, options.signal);
   const dir = envDir(config, name);
