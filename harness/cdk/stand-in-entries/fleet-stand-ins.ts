@@ -6,13 +6,13 @@ export const FLEET_STAND_INS: readonly RemovedType[] = [
   {
     type: "AWS::AutoScaling::AutoScalingGroup",
     coverage: "stand-in",
-    how: "the twin's API instance containers, built from the launch template, over the group's subnets",
+    how: "the twin's API instance containers from the launch template, over the group's subnets (not run yet: env:up refuses phase 2)",
     beforeDeploy: async ({ stack, logicalId }) => ({ ref: `${stack.stackName}-${logicalId}`.slice(0, 255) }),
   },
   {
     type: "AWS::AutoScaling::ScalingPolicy",
     coverage: "stand-in",
-    how: "the twin's scaler, acting on the instance containers' measured CPU",
+    how: "the twin's scaler, acting on the instance containers' measured CPU (not run yet: env:up refuses phase 2)",
     beforeDeploy: async ({ stack, logicalId, account }) => {
       const id = createHash("sha256").update(`${stack.stackName}/${logicalId}`).digest("hex").slice(0, 32);
       const arn = `arn:aws:autoscaling:${stack.region}:${account}:scalingPolicy:${id}:autoScalingGroupName/${stack.stackName}:policyName/${logicalId}`;
