@@ -77,4 +77,21 @@ describe("the environment's local CA", () => {
       /not DNS names: not a name/,
     );
   });
+
+  it("issues certificates side by side from one CA, each with its own serial", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tls-parallel-"));
+    const issued = await Promise.all(
+      ["a", "b", "c", "d", "e", "f"].map((name) =>
+        issueCertificate(ca, [`${name}.threadcast.io`], dir, name),
+      ),
+    );
+    const serials = issued.map((cert) => new X509Certificate(readFileSync(cert.certFile)).serialNumber);
+    expect(new Set(serials).size).toBe(issued.length);
+    for (const cert of issued)
+      expect(
+        new X509Certificate(readFileSync(cert.certFile)).checkIssued(
+          new X509Certificate(readFileSync(ca.certFile)),
+        ),
+      ).toBe(true);
+  });
 });

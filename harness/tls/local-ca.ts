@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HarnessError } from "../errors.ts";
@@ -126,7 +127,12 @@ export async function issueCertificate(
     ca.certFile,
     "-CAkey",
     ca.keyFile,
-    "-CAcreateserial",
+    // A random serial per certificate: the CA's serial file (-CAcreateserial) is read and rewritten by
+    // each signing, and two certificates issued at once (the site's and the API's) broke it.
+    "-set_serial",
+    `0x${randomBytes(16)
+      .toString("hex")
+      .replace(/^[89a-f]/, "1")}`,
     "-sha256",
     "-days",
     String(days),
