@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand } from "@aws-sdk/client-route-53";
+import { SEED } from "../../infra/lib/settings.ts";
 import { REPO_ROOT } from "../config.ts";
 import { formatMs, say } from "../support/progress.ts";
 import { lastLines, run } from "../support/run.ts";
@@ -76,6 +77,46 @@ function timedStep(timings: Record<string, number>): Step {
   };
 }
 
+/** Every region a stack of any phase deploys to: the seed's, and us-east-1 for CloudFront's parts. */
+const STACK_REGIONS = [SEED.region, SEED.edgeRegion] as const;
+
+/** A promise that never rejects: its outcome, to be unwrapped once the work beside it is done. */
+async function settled<T>(work: Promise<T>): Promise<{ unwrap: () => T }> {
+  try {
+    const value = await work;
+    return { unwrap: () => value };
+  } catch (error) {
+    return {
+      unwrap: () => {
+        throw error;
+      },
+    };
+  }
+}
+
+/** The hosted zone, the synthesized stacks with their coverage, and the emulator's copy of them. */
+async function prepareAssembly(options: EmulatorDeployOptions, clients: EmulatorClientCache, step: Step) {
+  const hostedZoneId = await step("hosted zone", () =>
+    ensureHostedZone(clients("us-east-1").route53, options.domain ?? "threadcast.io"),
+  );
+  const assemblyDir = join(options.workDir, "cdk.out");
+  await step("synth", () => synth(options, hostedZoneId, assemblyDir));
+  const stacks = readStacks(assemblyDir);
+  const unexpected = stacks.filter((stack) => !(STACK_REGIONS as readonly string[]).includes(stack.region));
+  if (unexpected.length > 0) {
+    throw new DeployError(
+      `stacks in regions the emulator was not bootstrapped in: ${unexpected.map((stack) => `${stack.stackName} (${stack.region})`).join(", ")}`,
+      "add the region to STACK_REGIONS in harness/cdk/emulator-deploy.ts",
+    );
+  }
+  const coverage = requireCoverage(stacks, options);
+  const emulatorDir = join(options.workDir, "cdk.emulator.out");
+  const replacements = await step("service-API resources before deploy", () =>
+    prepareEmulatorAssembly(clients, stacks, coverage, assemblyDir, emulatorDir, options.previous),
+  );
+  return { hostedZoneId, stacks, coverage, replacements, emulatorDir };
+}
+
 /**
  * Deploys the CDK app to LocalStack through the CDK toolchain, with nothing silently faked:
  * synth -> classify every resource (unsupported types stop here) -> the emulator's copy of each
@@ -87,21 +128,17 @@ export async function deployToEmulator(options: EmulatorDeployOptions): Promise<
   const step = timedStep(timings);
   await requireEmulator(options.endpoint);
   const clients = emulatorClientCache(options.endpoint);
-  const hostedZoneId = await step("hosted zone", () =>
-    ensureHostedZone(clients("us-east-1").route53, options.domain ?? "threadcast.io"),
-  );
-
-  const assemblyDir = join(options.workDir, "cdk.out");
-  await step("synth", () => synth(options, hostedZoneId, assemblyDir));
-  const stacks = readStacks(assemblyDir);
-  const coverage = requireCoverage(stacks, options);
-
-  const emulatorDir = join(options.workDir, "cdk.emulator.out");
-  const replacements = await step("service-API resources before deploy", () =>
-    prepareEmulatorAssembly(clients, stacks, coverage, assemblyDir, emulatorDir, options.previous),
-  );
   const env = cdklocalEnv(options.endpoint);
-  await step("bootstrap", () => bootstrap(options, env, stacks));
+  mkdirSync(options.workDir, { recursive: true });
+  // The bootstrap needs only the regions, so it runs beside the hosted zone, the synth and the
+  // service-API resources (about 10 s off every env:up); its failure is reported after theirs.
+  const bootstrapped = settled(step("bootstrap", () => bootstrap(options, env, STACK_REGIONS)));
+  const prepared = await prepareAssembly(options, clients, step).catch(async (error: unknown) => {
+    await bootstrapped;
+    throw error;
+  });
+  (await bootstrapped).unwrap();
+  const { hostedZoneId, stacks, coverage, replacements, emulatorDir } = prepared;
   const outputsFile = join(options.workDir, "cdk-outputs.json");
   await step("deploy", () => deploy(options, env, emulatorDir, outputsFile));
   await step("service-API resources after deploy", () =>
@@ -145,9 +182,8 @@ function requireCoverage(stacks: readonly StackArtifact[], options: EmulatorDepl
 async function bootstrap(
   options: EmulatorDeployOptions,
   env: Record<string, string>,
-  stacks: readonly StackArtifact[],
+  regions: readonly string[],
 ): Promise<void> {
-  const regions = [...new Set(stacks.map((stack) => stack.region))];
   const result = await run(
     join(BIN, "cdklocal"),
     ["bootstrap", "--no-notices", ...regions.map((region) => `aws://${EMULATOR_ACCOUNT}/${region}`)],
@@ -176,6 +212,9 @@ async function deploy(
       "--all",
       "--require-approval",
       "never",
+      // The two stacks do not depend on each other: deployed side by side.
+      "--concurrency",
+      "2",
       "--no-notices",
       "--progress",
       "events",
