@@ -5,7 +5,10 @@
  * With --cold, every image of the harness (components and Debian bases) is removed first and one run
  * builds them all, as on a fresh machine (the built fixtures in the cache are kept: they are not images).
  *
- *   npm run bench:env-up -- [runs] [--cold]      (default 3 warm; bench:quick runs 1)
+ * With --keep-last, the last run's twin is HARNESS_ENV's environment and stays up: `npm run bench`
+ * measures the benchmarks that need a running twin on it instead of starting one more.
+ *
+ *   npm run bench:env-up -- [runs] [--cold] [--keep-last]      (default 3 warm; bench:quick runs 1)
  */
 import { loadConfig } from "../harness/config.ts";
 import { ensureEngine } from "../harness/engine/docker-engine.ts";
@@ -21,6 +24,7 @@ import { median, memoryMiB, round, writeResult } from "./lib.ts";
 
 const cold = process.argv.includes("--cold");
 const runs = cold ? 1 : Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 3);
+const keepLast = process.argv.includes("--keep-last");
 if (cold) {
   await ensureEngine(loadConfig());
   // Removing images under running containers would break them (other twins, the compose twin).
@@ -65,7 +69,9 @@ const interrupt = new AbortController();
 process.on("SIGINT", () => interrupt.abort(new Error("interrupted")));
 const samples: { total: number; steps: Record<string, number>; memory: Record<string, number> }[] = [];
 for (let index = 0; index < runs && !interrupt.signal.aborted; index += 1) {
-  const config = { ...loadConfig(), envName: `bench-up-${process.pid}-${index}` };
+  const kept = keepLast && index === runs - 1;
+  const config = kept ? loadConfig() : { ...loadConfig(), envName: `bench-up-${process.pid}-${index}` };
+  let measured = false;
   try {
     const { environment } = await startEnvironment(config, { signal: interrupt.signal });
     const memory = await memoryMiB(
@@ -73,10 +79,11 @@ for (let index = 0; index < runs && !interrupt.signal.aborted; index += 1) {
     );
     samples.push({ total: environment.timingsMs.total ?? Number.NaN, steps: environment.timingsMs, memory });
     process.stderr.write(
-      `[bench] env:up run ${index + 1}/${runs}: ${round((environment.timingsMs.total ?? 0) / 1000)} s\n`,
+      `[bench] env:up run ${index + 1}/${runs}: ${round((environment.timingsMs.total ?? 0) / 1000)} s${kept ? ` (${config.envName} kept up)` : ""}\n`,
     );
+    measured = true;
   } finally {
-    await stopEnvironment(config);
+    if (!kept || !measured || interrupt.signal.aborted) await stopEnvironment(config);
   }
 }
 

@@ -1,7 +1,5 @@
 import { HarnessError } from "../errors.ts";
-import type { TemplateResource } from "../cdk/cloud-assembly.ts";
-
-type Resources = Readonly<Record<string, TemplateResource>>;
+import { only, refOf, type Resources } from "./template-resources.ts";
 
 /** A CPU target-tracking policy of the group (ASGAverageCPUUtilization). */
 export interface CpuTarget {
@@ -31,8 +29,6 @@ export interface FleetTopology {
 /** Auto Scaling's defaults (AWS::AutoScaling::AutoScalingGroup and target-tracking policies). */
 export const GROUP_DEFAULTS = { gracePeriodSeconds: 0, warmupSeconds: 300 } as const;
 
-const refOf = (value: unknown): string | undefined => (value as { Ref?: string } | undefined)?.Ref;
-
 function cpuTarget(resources: Resources, groupId: string): CpuTarget | undefined {
   const policies = Object.entries(resources).filter(
     ([, resource]) =>
@@ -61,14 +57,7 @@ function cpuTarget(resources: Resources, groupId: string): CpuTarget | undefined
 
 /** The one Auto Scaling group of the backend template with its launch template and CPU policy. */
 export function deriveFleet(resources: Resources): FleetTopology {
-  const groups = Object.entries(resources).filter(
-    ([, resource]) => resource.Type === "AWS::AutoScaling::AutoScalingGroup",
-  );
-  if (groups.length !== 1)
-    throw new HarnessError(
-      `the twin plays exactly one Auto Scaling group; the template has ${groups.length}`,
-    );
-  const [logicalId, group] = groups[0] as [string, TemplateResource];
+  const [logicalId, group] = only(resources, "AWS::AutoScaling::AutoScalingGroup", "the API's instances");
   const props = group.Properties ?? {};
   const launchTemplateId = refOf(
     (props.LaunchTemplate as Record<string, unknown> | undefined)?.LaunchTemplateId,

@@ -1,7 +1,6 @@
 import { HarnessError } from "../errors.ts";
 import type { TemplateResource } from "../cdk/cloud-assembly.ts";
-
-type Resources = Readonly<Record<string, TemplateResource>>;
+import { ofType, only, refOf, type Resources } from "./template-resources.ts";
 
 /** A target group's health check, with ELBv2's defaults where the template leaves a value out. */
 export interface HealthCheck {
@@ -62,12 +61,6 @@ export const TARGET_GROUP_DEFAULTS = {
 
 /** ELBv2's default idle timeout of an application load balancer. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
-
-const refOf = (value: unknown): string | undefined => (value as { Ref?: string } | undefined)?.Ref;
-
-function ofType(resources: Resources, type: string): [string, TemplateResource][] {
-  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
-}
 
 /** An attribute list (LoadBalancerAttributes, TargetGroupAttributes) as a map. */
 function attributes(resource: TemplateResource, key: string): Map<string, string> {
@@ -143,12 +136,11 @@ function redirect(logicalId: string, resource: TemplateResource): RedirectListen
 
 /** The one application load balancer of the backend template, its listeners and its target group. */
 export function deriveLoadBalancer(resources: Resources): LoadBalancerTopology {
-  const balancers = ofType(resources, "AWS::ElasticLoadBalancingV2::LoadBalancer");
-  if (balancers.length !== 1)
-    throw new HarnessError(
-      `the twin plays exactly one load balancer; the backend template has ${balancers.length}`,
-    );
-  const [logicalId, balancer] = balancers[0] as [string, TemplateResource];
+  const [logicalId, balancer] = only(
+    resources,
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "the API's load balancer",
+  );
   if ((balancer.Properties?.Type ?? "application") !== "application")
     throw new HarnessError(`load balancer ${logicalId} is not an application load balancer`);
   const listeners = ofType(resources, "AWS::ElasticLoadBalancingV2::Listener").filter(

@@ -80,7 +80,8 @@ describe("a release bundle and extra settings, laid as a release pipeline lays t
     expect(await leftovers(names.twoJars)).toEqual([]);
   });
 
-  // The two failing start-ups each deploy the stacks first; they run side by side (two environments).
+  // The two failing start-ups each deploy the stacks first; they and the bundle's start-up run side by
+  // side (three environments, each its own emulator: about 50 s less than one after the other).
   it.concurrent(
     "fails clearly when the jar alone is given and its working-directory file is missing, leaving nothing",
     async () => {
@@ -107,39 +108,42 @@ describe("a release bundle and extra settings, laid as a release pipeline lays t
       expect(await leftovers(names.refused)).toEqual([]);
     },
   );
-  it("starts with HARNESS_APP_DIR: the file beside the jar in the unit's WorkingDirectory, owned by its User, and the settings in the app's environment", async () => {
-    const bundle = join(dir, "bundle");
-    mkdirSync(bundle);
-    copyFileSync(variant, join(bundle, "threadcast-api-variant.jar"));
-    writeFileSync(join(bundle, RELEASE_FILE), "threadcast:\n  release: bundle-test\n");
-    const settings = join(dir, "extra.env");
-    // The app reports its start to a tracker by name and to a relay by address, as a team's jar did.
-    writeFileSync(
-      settings,
-      `# a tracker silenced\nSENTRY_DSN=\nRELEASE_NOTE=laid-by-test\nTHREADCAST_TELEMETRY_ENDPOINTS=${TRACKER},${RELAY}\n`,
-    );
-    const up = await cli(["up"], {
-      HARNESS_ENV: names.bundle,
-      HARNESS_APP_DIR: bundle,
-      HARNESS_APP_ENV_FILE: settings,
-    });
-    expect(up.code, up.stderr.slice(-2_000)).toBe(0);
-    expect(up.stderr).toMatch(/\[app\] user data ran in/);
-    expect(inApp(names.bundle, "stat", "-c", "%U:%G", `/opt/threadcast/${RELEASE_FILE}`).trim()).toBe(
-      "threadcast:threadcast",
-    );
-    // The settings follow the user data's lines in the file the unit reads, and reach the JVM's environment.
-    const envFile = inApp(names.bundle, "cat", "/etc/threadcast/threadcast.env").split("\n");
-    expect(envFile.slice(-4, -2)).toEqual(["SENTRY_DSN=", "RELEASE_NOTE=laid-by-test"]);
-    expect(envFile[0]).toBe("DB_HOST=database.twin.internal");
-    const javaEnv = asUnitUser(
-      names.bundle,
-      "sh",
-      "-c",
-      'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < $p/cmdline)" in /usr/bin/java*) tr "\\0" "\\n" < $p/environ;; esac; done',
-    );
-    expect(javaEnv).toContain("RELEASE_NOTE=laid-by-test");
-  });
+  it.concurrent(
+    "starts with HARNESS_APP_DIR: the file beside the jar in the unit's WorkingDirectory, owned by its User, and the settings in the app's environment",
+    async () => {
+      const bundle = join(dir, "bundle");
+      mkdirSync(bundle);
+      copyFileSync(variant, join(bundle, "threadcast-api-variant.jar"));
+      writeFileSync(join(bundle, RELEASE_FILE), "threadcast:\n  release: bundle-test\n");
+      const settings = join(dir, "extra.env");
+      // The app reports its start to a tracker by name and to a relay by address, as a team's jar did.
+      writeFileSync(
+        settings,
+        `# a tracker silenced\nSENTRY_DSN=\nRELEASE_NOTE=laid-by-test\nTHREADCAST_TELEMETRY_ENDPOINTS=${TRACKER},${RELAY}\n`,
+      );
+      const up = await cli(["up"], {
+        HARNESS_ENV: names.bundle,
+        HARNESS_APP_DIR: bundle,
+        HARNESS_APP_ENV_FILE: settings,
+      });
+      expect(up.code, up.stderr.slice(-2_000)).toBe(0);
+      expect(up.stderr).toMatch(/\[app\] user data ran in/);
+      expect(inApp(names.bundle, "stat", "-c", "%U:%G", `/opt/threadcast/${RELEASE_FILE}`).trim()).toBe(
+        "threadcast:threadcast",
+      );
+      // The settings follow the user data's lines in the file the unit reads, and reach the JVM's environment.
+      const envFile = inApp(names.bundle, "cat", "/etc/threadcast/threadcast.env").split("\n");
+      expect(envFile.slice(-4, -2)).toEqual(["SENTRY_DSN=", "RELEASE_NOTE=laid-by-test"]);
+      expect(envFile[0]).toBe("DB_HOST=database.twin.internal");
+      const javaEnv = asUnitUser(
+        names.bundle,
+        "sh",
+        "-c",
+        'for p in /proc/[0-9]*; do case "$(tr "\\0" " " < $p/cmdline)" in /usr/bin/java*) tr "\\0" "\\n" < $p/environ;; esac; done',
+      );
+      expect(javaEnv).toContain("RELEASE_NOTE=laid-by-test");
+    },
+  );
 
   it("reports what the app tried to reach outside the twin: the tracker's name, the relay's address and port", async () => {
     // The app calls out once it is ready, in the background: wait for the report to show both.

@@ -1,6 +1,7 @@
 import { HarnessError } from "../errors.ts";
 import type { Template, TemplateResource } from "../cdk/cloud-assembly.ts";
 import { deriveFleet, type FleetTopology } from "./fleet-topology.ts";
+import { only, refOf, type Resources } from "./template-resources.ts";
 import { deriveLoadBalancer, type LoadBalancerTopology } from "./load-balancer-topology.ts";
 
 /** Instance types the twin can size a container for: vCPUs and memory, as AWS publishes them. */
@@ -94,20 +95,6 @@ export interface Topology {
     readonly minimumTlsVersion: "TLSv1.2" | "TLSv1.3";
   };
 }
-
-type Resources = Record<string, TemplateResource>;
-
-function only(resources: Resources, type: string, what: string): [string, TemplateResource] {
-  const found = Object.entries(resources).filter(([, resource]) => resource.Type === type);
-  if (found.length !== 1) {
-    throw new HarnessError(
-      `the twin needs exactly one ${type} (${what}); the templates have ${found.length}`,
-    );
-  }
-  return found[0] as [string, TemplateResource];
-}
-
-const refOf = (value: unknown): string | undefined => (value as { Ref?: string } | undefined)?.Ref;
 
 function networks(resources: Resources): TwinNetwork[] {
   const internetRoutes = new Set(

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { RemovedType } from "../stand-in-entry.ts";
+import { stableId } from "./stable-id.ts";
 
 /** The Auto Scaling group and its CPU policy, played by the twin's instance containers and its scaler. */
 export const FLEET_STAND_INS: readonly RemovedType[] = [
@@ -14,7 +14,7 @@ export const FLEET_STAND_INS: readonly RemovedType[] = [
     coverage: "stand-in",
     how: "the twin's scaler, acting on the instance containers' measured CPU (not run yet: env:up refuses phase 2)",
     beforeDeploy: async ({ stack, logicalId, account }) => {
-      const id = createHash("sha256").update(`${stack.stackName}/${logicalId}`).digest("hex").slice(0, 32);
+      const id = stableId(32, stack.stackName, logicalId);
       const arn = `arn:aws:autoscaling:${stack.region}:${account}:scalingPolicy:${id}:autoScalingGroupName/${stack.stackName}:policyName/${logicalId}`;
       return { ref: arn, attributes: { Arn: arn, PolicyName: logicalId } };
     },

@@ -1,6 +1,7 @@
-import { createHash } from "node:crypto";
+import { DeployError } from "../deploy-error.ts";
 import type { RemovedType } from "../stand-in-entry.ts";
 import { TWIN_HOSTS } from "../twin-hosts.ts";
+import { stableId } from "./stable-id.ts";
 
 /** Route 53's hosted zone of application load balancers by region, as AWS publishes them (alias targets). */
 export const ALB_HOSTED_ZONES: Readonly<Record<string, string>> = {
@@ -9,7 +10,19 @@ export const ALB_HOSTED_ZONES: Readonly<Record<string, string>> = {
 };
 
 /** A stable 16-hex id for a resource, as ELBv2 puts in its ARNs. */
-const idOf = (...parts: string[]) => createHash("sha256").update(parts.join("/")).digest("hex").slice(0, 16);
+const idOf = (...parts: string[]) => stableId(16, ...parts);
+
+/** The region's ALB hosted zone; a region without one is refused (an alias needs the real zone). */
+function albHostedZone(region: string): string {
+  const zone = ALB_HOSTED_ZONES[region];
+  if (zone === undefined) {
+    throw new DeployError(
+      `no application load balancer hosted zone is known for ${region} (the Route 53 alias to the load balancer names it)`,
+      "add the region's zone, as AWS publishes it, to ALB_HOSTED_ZONES in harness/cdk/stand-in-entries/load-balancer-stand-ins.ts",
+    );
+  }
+  return zone;
+}
 
 const nameOf = (stackName: string, logicalId: string) =>
   `${stackName.slice(0, 10)}-${logicalId.slice(0, 10)}`.replace(/[^A-Za-z0-9-]/g, "");
@@ -25,7 +38,7 @@ export const LOAD_BALANCER_STAND_INS: readonly RemovedType[] = [
     beforeDeploy: async ({ stack, logicalId, account }) => {
       const name = nameOf(stack.stackName, logicalId);
       const fullName = `app/${name}/${idOf(stack.stackName, logicalId)}`;
-      const zone = ALB_HOSTED_ZONES[stack.region] ?? "ZTWINALB";
+      const zone = albHostedZone(stack.region);
       return {
         ref: `${arnPrefix(stack.region, account)}:loadbalancer/${fullName}`,
         attributes: {
