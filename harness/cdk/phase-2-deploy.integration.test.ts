@@ -15,6 +15,16 @@ import { launchTemplateName } from "./stand-in-entries/launch-template.ts";
 import { ALB_HOSTED_ZONES } from "./stand-in-entries/load-balancer-stand-ins.ts";
 import { PROPERTY_OUTPUT_PREFIX } from "./template-rewrite.ts";
 import { TWIN_HOSTS } from "./twin-hosts.ts";
+import { deriveFleet } from "../twin/fleet-topology.ts";
+import {
+  deployedGroup,
+  GROUP_NAME_TAG,
+  groupInstances,
+  instanceUserData,
+  launchGroupInstance,
+  terminateGroupInstance,
+  type GroupInstance,
+} from "../twin/group-instances.ts";
 
 const workDir = mkdtempSync(join(tmpdir(), "phase-2-deploy-"));
 const B = BACKEND_OUTPUTS;
@@ -108,6 +118,50 @@ describe("phase 2 deployed to LocalStack: the group's launch template in EC2, th
       HostedZoneId: ALB_HOSTED_ZONES["ap-northeast-2"],
     });
     expect(backend()[B.apiLoadBalancerDnsName]).toBe(TWIN_HOSTS.loadBalancer);
+  });
+
+  it("launches the group's instances through RunInstances from the launch template, balanced over the group's zones", async () => {
+    const stack = readStacks(join(workDir, "cdk.out")).find(
+      (found) => found.stackName === STACK_NAMES.backend,
+    );
+    const fleet = deriveFleet(stack?.template.Resources ?? {});
+    const group = await deployedGroup(
+      emulatorClients(endpoint, "ap-northeast-2"),
+      STACK_NAMES.backend,
+      fleet,
+      deployment.replacements,
+    );
+    const launched: GroupInstance[] = [];
+    for (let index = 0; index < fleet.maxSize; index += 1)
+      launched.push(await launchGroupInstance(ec2(), group, launched));
+    // Auto Scaling's balancing: as many in each zone as the group's size allows, 2a first.
+    const zones = launched.map((instance) => instance.availabilityZone);
+    expect(new Set(zones)).toEqual(new Set(["ap-northeast-2a", "ap-northeast-2c"]));
+    expect(zones.filter((zone) => zone === "ap-northeast-2a").length).toBe(Math.ceil(fleet.maxSize / 2));
+    expect(zones[0]).toBe("ap-northeast-2a");
+    // Each carries the deployed user data, as EC2 hands it over, and the group's tag.
+    const { logicalId } = launchTemplate();
+    const versions = await ec2().send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateName: launchTemplateName(STACK_NAMES.backend, logicalId),
+        Versions: ["$Default"],
+      }),
+    );
+    const templateScript = Buffer.from(
+      versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.UserData ?? "",
+      "base64",
+    ).toString("utf8");
+    const first = launched[0] as GroupInstance;
+    expect(await instanceUserData(ec2(), first.instanceId)).toBe(templateScript);
+    expect((await groupInstances(ec2(), group.name)).map((instance) => instance.instanceId)).toEqual(
+      launched.map((instance) => instance.instanceId),
+    );
+    // A terminated instance leaves the group; the next launch refills its zone.
+    await terminateGroupInstance(ec2(), first.instanceId);
+    const left = await groupInstances(ec2(), group.name);
+    expect(left.map((instance) => instance.instanceId)).not.toContain(first.instanceId);
+    expect((await launchGroupInstance(ec2(), group, left)).availabilityZone).toBe(first.availabilityZone);
+    expect(GROUP_NAME_TAG).toBe("aws:autoscaling:groupName");
   });
 
   it("keeps the property outputs it added out of the stacks' outputs", () => {
