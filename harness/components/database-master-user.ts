@@ -1,4 +1,5 @@
 import { run } from "../support/run.ts";
+import { sqlLiteral } from "../support/sql-literal.ts";
 import { EnvironmentError } from "../twin/twin-setup.ts";
 
 /** The database container's own superuser (as RDS keeps rdsadmin); the app uses the template's master user. */
@@ -11,7 +12,6 @@ const scrub = (text: string, password: string) =>
     text,
   );
 
-const sqlLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const sqlIdentifier = (value: string) => `"${value.replace(/"/g, '""')}"`;
 
 /**

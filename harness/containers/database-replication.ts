@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HarnessError } from "../errors.ts";
 import { run } from "../support/run.ts";
+import { sqlLiteral } from "../support/sql-literal.ts";
 
 /** The role a standby replicates as (its password is the environment's, like every other secret). */
 export const REPLICATION_USER = "replicator";
@@ -23,8 +24,6 @@ export interface ReplicaPair {
   /** The database's own superuser (local socket, trust), for the harness's statements. */
   readonly superuser: string;
 }
-
-const sqlLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** Runs SQL (on stdin: no secret on a command line) as the superuser over the container's socket. */
 async function sql(container: string, superuser: string, statements: string): Promise<string> {
