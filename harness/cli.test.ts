@@ -18,9 +18,9 @@ function cli(args: string[], env: Record<string, string>) {
 
 describe("the harness CLI on bad input", () => {
   it("refuses a phase env:up cannot bring up before it starts anything, and an option it does not take", () => {
-    const phase = cli(["up", "--phase", "2"], { HARNESS_ENV: "cli-phase-test" });
+    const phase = cli(["up", "--phase", "3"], { HARNESS_ENV: "cli-phase-test" });
     expect(phase.code).toBe(1);
-    expect(phase.stderr).toContain("error: the twin cannot run phase 2 yet");
+    expect(phase.stderr).toContain("error: the twin cannot run phase 3 yet");
     const unknown = cli(["up", "--phse", "2"], {});
     expect(unknown.code).toBe(64);
     expect(unknown.stderr).toContain("env:up takes only --phase N");

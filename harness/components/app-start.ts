@@ -14,6 +14,7 @@ import { ProbeWait } from "../containers/probe-wait.ts";
 import { EnvironmentError } from "../errors.ts";
 import { FixtureBuildError } from "../reference-builds/backend-jar.ts";
 import { formatMs, say } from "../support/progress.ts";
+import { run } from "../support/run.ts";
 import type { IssuedCertificate } from "../tls/local-ca.ts";
 import type { TwinNetworks } from "./component.ts";
 
@@ -28,7 +29,12 @@ export interface AppStart {
   readonly name: string;
   readonly limits: { readonly cpus: number; readonly memoryGiB: number };
   readonly networks: TwinNetworks;
-  readonly address: string;
+  /**
+   * Phase 1: the Elastic IP's stand-in, the loopback entry point its ports are published on (the
+   * instance then has the twin's fixed API address). Phase 2's instances have neither: the load
+   * balancer reaches them on the public network, and the health wait asks from inside.
+   */
+  readonly address?: string;
   /** Values no output may show (the deployed secrets): replaced by *** in any error. */
   readonly secrets: readonly string[];
   readonly startupTimeoutMs: number;
@@ -54,14 +60,21 @@ export async function startApp(start: AppStart, signal: AbortSignal): Promise<St
     cpus: start.limits.cpus,
     memoryGiB: start.limits.memoryGiB,
     owner: start.owner,
-    // The instance's public address is fixed, as its Elastic IP is: the twin's records lead there.
+    // Phase 1's public address is fixed, as its Elastic IP is: the twin's records lead there.
     networks: [
-      { name: start.networks.public, ip: start.networks.addresses.app },
+      {
+        name: start.networks.public,
+        ...(start.address === undefined ? {} : { ip: start.networks.addresses.app }),
+      },
       { name: start.networks.private },
     ],
     resolvers: [start.networks.addresses.resolver.public],
-    entry: { address: start.address },
-    ready: healthWait(`http://${start.address}:8080/api/health`, logs, scrub),
+    ...(start.address === undefined ? { publish: false } : { entry: { address: start.address } }),
+    ready: healthWait(
+      start.address === undefined ? healthInside : healthAt(`http://${start.address}:8080/api/health`),
+      logs,
+      scrub,
+    ),
     startupTimeoutMs: start.startupTimeoutMs,
     ...(start.egressGuard ? { egressGuard: start.egressGuard } : {}),
   });
@@ -117,29 +130,47 @@ export function userDataFailure(logs: LogTail, scrub: (text: string) => string):
   );
 }
 
-/** 200 from the health URL; fails at once when the user data fails or the unit's process exits. */
-function healthWait(healthUrl: string, logs: LogTail, scrub: (text: string) => string): ProbeWait {
-  return new ProbeWait(async (timeoutMs, _id, signal) => {
+/** One health check: the HTTP status (or why there is none). */
+type HealthProbe = (containerId: string, signal: AbortSignal) => Promise<{ status?: number; seen: string }>;
+
+const healthAt =
+  (url: string): HealthProbe =>
+  async (_id, signal) => {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]) });
+      await response.body?.cancel();
+      return { status: response.status, seen: `${url}: HTTP ${response.status}` };
+    } catch (error) {
+      return { seen: `${url}: ${(error as Error).message}` };
+    }
+  };
+
+/** GET /api/health on 8080 from inside the instance (loopback there is never firewalled). */
+export const HEALTH_INSIDE_COMMAND =
+  "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /api/health HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3";
+
+const healthInside: HealthProbe = async (id) => {
+  const answered = await run("docker", ["exec", id, "bash", "-c", HEALTH_INSIDE_COMMAND]);
+  const status = /^HTTP\/1\.\d (\d{3})/.exec(answered.stdout)?.[1];
+  const seen = `GET /api/health on the instance's 8080: ${(answered.stdout + answered.stderr).trim() || `exit ${answered.code}`}`;
+  return status === undefined ? { seen } : { status: Number(status), seen };
+};
+
+/** 200 from the health check; fails at once when the user data fails or the unit's process exits. */
+function healthWait(probe: HealthProbe, logs: LogTail, scrub: (text: string) => string): ProbeWait {
+  return new ProbeWait(async (timeoutMs, id, signal) => {
     const bootFailed = logs.watch(BOOT_LINES.failed);
     const exited = logs.watch(PROCESS_EXITED);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      let last: string;
       signal.throwIfAborted();
       if (bootFailed()) throw userDataFailure(logs, scrub);
       if (exited()) throw appFailure(`the app's process exited before it became healthy`, logs, scrub);
-      try {
-        const response = await fetch(healthUrl, {
-          signal: AbortSignal.any([signal, AbortSignal.timeout(2_000)]),
-        });
-        if (response.status === 200) return;
-        last = `HTTP ${response.status}`;
-      } catch (error) {
-        last = (error as Error).message;
-      }
+      const { status, seen } = await probe(id, signal);
+      if (status === 200) return;
       if (Date.now() > deadline)
         throw appFailure(
-          `the app did not become healthy within ${formatMs(timeoutMs)} (${healthUrl}: ${last})`,
+          `the app did not become healthy within ${formatMs(timeoutMs)} (${seen})`,
           logs,
           scrub,
         );

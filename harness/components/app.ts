@@ -1,17 +1,16 @@
 import { join } from "node:path";
-import { INSTANCE_FILE_PATHS } from "../../infra/lib/constructs/api-user-data.ts";
 import { INSTANCE_PATHS, type InstanceRelease } from "../containers/instance-container.ts";
 import { readAppBundle } from "../reference-builds/app-bundle.ts";
 import { readAppEnvFile } from "../reference-builds/app-env-file.ts";
-import { answers200, waitResumed } from "../containers/resumed-wait.ts";
 import { buildReferenceJar } from "../reference-builds/backend-jar.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
-import { EGRESS_LOG_GROUP } from "../containers/egress-guard.ts";
-import { startApp } from "./app-start.ts";
+import { EnvironmentError } from "../errors.ts";
+import { fleetInstances, planFleet } from "./app-fleet.ts";
+import { HEALTH_INSIDE_COMMAND } from "./app-start.ts";
+import { startInstance } from "./instance-start.ts";
 import { composePorts } from "./compose-parts.ts";
-import { singleInstance, type ComponentKind, type PlanContext, type TwinGraph } from "./component.ts";
-import { guardInstance, guardSpec } from "./egress.ts";
-import { startOrResume, type TwinContainer } from "./resume.ts";
+import type { ComponentKind, PlanContext, TwinGraph } from "./component.ts";
+import type { TwinContainer } from "./resume.ts";
 
 /** The release the instance's boot lays after its user data: all but the unit file it is started by. */
 export type AppRelease = Omit<InstanceRelease, "unitFile">;
@@ -68,10 +67,10 @@ export const app: ComponentKind = {
   standsIn: ["AWS::EC2::Instance", "AWS::EC2::EIP"],
   summary: "the EC2 instance (Spring Boot)",
   image: "instance",
-  instances: singleInstance("app", "app"),
+  instances: (shape) => (shape?.phase === 2 ? fleetInstances(shape) : [{ name: "app", step: "app" }]),
   tailOnFailure: true,
   plan(graph, context) {
-    const { config, owner, dir, entries, labels, containerName, resume } = context;
+    const { config, dir, entries } = context;
     // The certificate an operator installs for api.<domain> on the instance (nginx there serves it).
     graph.add("certificate:api", {
       component: "tls",
@@ -81,49 +80,22 @@ export const app: ComponentKind = {
       run: ({ ca, deploy }) => issueCertificate(ca, [deploy.apiName], join(dir, "certs"), "api"),
     });
     planRelease(graph, context);
+    if (config.phase === 2) {
+      planFleet(graph, context);
+      return;
+    }
     graph.add("app", {
       component: "app",
       what: "user data run, Spring Boot healthy",
       needs: ["database", "deploy", "jar", "image:instance", "image:netkit", "networks", "certificate:api"],
       run: (inputs, signal) => {
-        // Nothing the instance runs may reach outside the twin: its boot waits for the guard.
-        const spec = guardSpec(context, "app", inputs["image:netkit"], inputs.networks);
-        const guard = (id: string, wait: AbortSignal) => guardInstance(spec, "app", id, resume, wait);
-        return startOrResume(
-          resume,
-          "app",
-          {
-            start: () =>
-              startApp(
-                {
-                  image: inputs["image:instance"],
-                  release: { ...inputs.jar, unitFile: INSTANCE_FILE_PATHS.systemdUnit },
-                  userData: inputs.deploy.instance.script,
-                  region: inputs.deploy.backend.stack.region,
-                  certificate: inputs["certificate:api"],
-                  owner,
-                  labels: labels("app"),
-                  name: containerName("app"),
-                  limits: inputs.deploy.topology.api,
-                  networks: inputs.networks,
-                  address: entries.api.address,
-                  secrets: [inputs.deploy.database.password, inputs.deploy.jwtSecret],
-                  startupTimeoutMs: config.appStartTimeoutMs,
-                  egressGuard: { group: EGRESS_LOG_GROUP, put: (id) => guard(id, signal) },
-                },
-                signal,
-              ),
-            ready: async (id, wait) => {
-              await guard(id, wait);
-              await waitResumed(
-                id,
-                "app",
-                () => answers200(`http://${entries.api.address}:8080/api/health`, wait),
-                wait,
-                config.appStartTimeoutMs,
-              );
-            },
-          },
+        const instance = inputs.deploy.instance;
+        if (!instance)
+          throw new EnvironmentError("the deployed backend has no API instance (phase 1 runs one)");
+        return startInstance(
+          context,
+          inputs,
+          { name: "app", userData: instance.script, entryAddress: entries.api.address },
           signal,
         );
       },
@@ -146,12 +118,7 @@ export const app: ComponentKind = {
         ports: composePorts(entries.api),
         networks: { public: { ipv4_address: addresses.app }, private: {} },
         healthcheck: {
-          test: [
-            "CMD",
-            "bash",
-            "-c",
-            "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /api/health HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '",
-          ],
+          test: ["CMD", "bash", "-c", `${HEALTH_INSIDE_COMMAND} | grep -q ' 200 '`],
           interval: "2s",
           timeout: "3s",
           retries: 90,

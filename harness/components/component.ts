@@ -23,7 +23,10 @@ export interface TwinNetworks {
 export interface TwinAddresses {
   /** The twin's resolver on each network (every container's DNS server). */
   readonly resolver: { readonly public: string; readonly private: string };
-  /** The instance on the public network: where the Elastic IP's records lead inside the twin. */
+  /**
+   * Where the API's public name leads inside the twin, on the public network: the instance (the Elastic
+   * IP's stand-in) in phase 1, the load balancer in phase 2 (its instances take addresses Docker picks).
+   */
   readonly app: string;
   /** The edge on the public network: where the distribution's alias records lead inside the twin. */
   readonly edge: string;
@@ -52,9 +55,27 @@ export type TwinGraph = StartGraph<TwinSteps>;
 export interface ComponentInstance {
   /** The instance's name: the container is tc-<environment>-<name>, its component label is <name>. */
   readonly name: string;
-  /** The start-up step whose result is the instance's started container. */
+  /** The start-up step whose result is the instance's started container (or a group of them). */
   readonly step: keyof TwinSteps;
+  /** When the step starts a group (the Auto Scaling group's instances): which of its members this is. */
+  readonly member?: number;
 }
+
+/** What a step that starts several instances returns: each instance's name and container, in order. */
+export interface StartedGroup {
+  readonly members: readonly { readonly name: string; readonly container: { getId(): string } }[];
+}
+
+/** The container of `instance` in its step's result (a container, or one member of a group). */
+export function containerOf(result: unknown, instance: ComponentInstance): { getId(): string } {
+  if (instance.member === undefined) return result as { getId(): string };
+  const member = (result as StartedGroup).members[instance.member];
+  if (!member) throw new Error(`step ${String(instance.step)} started no member ${instance.member}`);
+  return member.container;
+}
+
+/** What decides a kind's instances: the phase, and in phase 2 the group's size (unknown before the deploy). */
+export type InstanceShape = Pick<Topology, "phase" | "fleet">;
 
 /** What a component needs to add its start-up steps to an environment's graph. */
 export interface PlanContext {
@@ -101,8 +122,11 @@ export interface ComponentKind {
   readonly summary: string;
   /** The catalog image its containers run. */
   readonly image: ComponentName;
-  /** Its instances: count and names (one for each kind in phase 1). */
-  instances(topology?: Topology): readonly ComponentInstance[];
+  /**
+   * Its instances: count and names (one for each kind in phase 1; phase 2's group has one per
+   * instance of its desired capacity). Phase 1 when no shape is given.
+   */
+  instances(shape?: InstanceShape): readonly ComponentInstance[];
   /** Adds its start-up steps to the graph; the result of each instance's step is its started container. */
   plan(graph: TwinGraph, context: PlanContext): void;
   /** Its docker-compose services, keyed by service name. */

@@ -1,6 +1,7 @@
 import { ensureEgressGuard, guardScript, type EgressGuardSpec } from "../containers/egress-guard.ts";
 import { composeSubnet } from "./compose-parts.ts";
-import type { ComponentKind, PlanContext, TwinNetworks } from "./component.ts";
+import { fleetInstances } from "./app-fleet.ts";
+import type { ComponentKind, PlanContext, StartedGroup, TwinNetworks } from "./component.ts";
 import type { ResumeLog, TwinContainer } from "./resume.ts";
 
 /**
@@ -10,7 +11,15 @@ import type { ResumeLog, TwinContainer } from "./resume.ts";
  * The proxy shares the instance's namespace, so the instance's guard covers it.
  */
 export const GUARDED = ["emulator", "app", "edge", "dns"] as const;
-export type Guarded = (typeof GUARDED)[number];
+export type Guarded = (typeof GUARDED)[number] | "alb";
+
+/**
+ * The guarded instances of a phase, by the steps that start them. Phase 2's instances are guarded as
+ * phase 1's is, while they boot: `egress:fleet` names their guards.
+ */
+function guardedIn(phase: 1 | 2 | undefined): readonly Guarded[] {
+  return phase === 2 ? ["emulator", "alb", "edge", "dns"] : GUARDED;
+}
 
 declare module "./component.ts" {
   interface TwinSteps {
@@ -18,6 +27,9 @@ declare module "./component.ts" {
     "egress:app": TwinContainer;
     "egress:edge": TwinContainer;
     "egress:dns": TwinContainer;
+    "egress:alb": TwinContainer;
+    /** Phase 2: the guards of the group's instances (put in while each boots). */
+    "egress:fleet": StartedGroup;
   }
 }
 
@@ -27,7 +39,7 @@ export const guardOf = (target: Guarded | string) => `${target}-egress`;
 /** The guard of `target` in this environment, allowing the twin's two subnets. */
 export function guardSpec(
   context: Pick<PlanContext, "labels" | "containerName">,
-  target: Guarded,
+  target: Guarded | string,
   image: string,
   networks: TwinNetworks,
 ): EgressGuardSpec {
@@ -42,7 +54,7 @@ export function guardSpec(
 /** Puts the guard in place (see ensureEgressGuard) and records what was done for env:up's resume lines. */
 export async function guardInstance(
   spec: EgressGuardSpec,
-  target: Guarded,
+  target: Guarded | string,
   targetId: string,
   resume: ResumeLog,
   signal: AbortSignal,
@@ -67,9 +79,34 @@ export const egress: ComponentKind = {
   standsIn: [],
   summary: "outbound traffic refused and recorded (iptables + tcpdump)",
   image: "netkit",
-  instances: () => GUARDED.map((target) => ({ name: guardOf(target), step: `egress:${target}` as const })),
+  instances: (shape) => [
+    ...guardedIn(shape?.phase).map((target) => ({
+      name: guardOf(target),
+      step: `egress:${target}` as const,
+    })),
+    ...(shape?.phase === 2
+      ? fleetInstances(shape).map(({ name, member }) => ({
+          name: guardOf(name),
+          step: "egress:fleet" as const,
+          member,
+        }))
+      : []),
+  ],
   plan(graph, context) {
-    for (const target of GUARDED) {
+    if (context.config.phase === 2)
+      graph.add("egress:fleet", {
+        component: "egress",
+        what: "the group's instances' outbound traffic refused and recorded",
+        quiet: true,
+        needs: ["fleet"],
+        run: async ({ fleet }) => ({
+          members: fleet.members.map(({ name }) => ({
+            name: guardOf(name),
+            container: { getId: () => context.containerName(guardOf(name)) },
+          })),
+        }),
+      });
+    for (const target of guardedIn(context.config.phase === 2 ? 2 : 1)) {
       graph.add(`egress:${target}`, {
         component: "egress",
         what: `${target}'s outbound traffic refused and recorded`,

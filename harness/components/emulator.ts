@@ -81,6 +81,7 @@ export const emulator: ComponentKind = {
           workDir,
           emulatorTypes: await emulatorResourceTypes(inputs.emulator),
           operatorCidr: context.config.operatorCidr,
+          phase: context.config.phase === 2 ? 2 : 1,
           keptEmulator: context.resume.outcomeOf("emulator") === "kept",
           kept: context.kept,
           log: context.resume,

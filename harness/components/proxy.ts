@@ -6,7 +6,8 @@ import { waitResumed } from "../containers/resumed-wait.ts";
 import { EnvironmentError } from "../errors.ts";
 import { run } from "../support/run.ts";
 import { tlsHandshakes } from "../support/tls-handshakes.ts";
-import { singleInstance, type ComponentKind } from "./component.ts";
+import { say } from "../support/progress.ts";
+import type { ComponentKind } from "./component.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
 
 declare module "./component.ts" {
@@ -33,15 +34,25 @@ async function nginxConfsOf(instanceId: string, dir: string): Promise<string[]> 
   return confs.map((file) => join(dir, file));
 }
 
-/** nginx on the instance: the configuration its user data wrote, in the app's network namespace. */
+/**
+ * nginx on the instance: the configuration its user data wrote, in the app's network namespace. Phase 1
+ * only: phase 2's load balancer forwards to the instances' 8080, and the API's group admits only that
+ * (env:up says so).
+ */
 export const proxy: ComponentKind = {
   kind: "proxy",
   standsIn: [],
   summary: "nginx on the instance (TLS for the API)",
   image: "nginx",
-  instances: singleInstance("proxy", "proxy"),
+  instances: (shape) => (shape?.phase === 2 ? [] : [{ name: "proxy", step: "proxy" }]),
   tailOnFailure: true,
-  plan(graph, { owner, dir, entries, labels, containerName, resume }) {
+  plan(graph, { config, owner, dir, entries, labels, containerName, resume }) {
+    if (config.phase === 2) {
+      say(
+        "[proxy] not stood in on phase 2's instances: the load balancer forwards to their 8080, which their group admits from it only",
+      );
+      return;
+    }
     graph.add("proxy", {
       component: "proxy",
       what: "nginx TLS for the API",

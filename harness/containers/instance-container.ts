@@ -74,6 +74,8 @@ export interface InstanceContainerOptions {
    * numbers. Without it, they go to random ports on 127.0.0.1.
    */
   readonly entry?: { readonly address: string };
+  /** False: nothing published at all (phase 2's instances are reached on the twin's network only). */
+  readonly publish?: false;
   readonly ready: WaitStrategy;
   /**
    * The egress guard: its log group (the boot waits for a listener on it) and what puts it into the
@@ -147,7 +149,7 @@ export class InstanceContainer extends GenericContainer {
     useResolver(this.hostConfig, options.resolvers);
     if (options.entry)
       this.withExposedPorts(...[8080, 80, 443].map((port) => ({ container: port, host: port })));
-    else this.withExposedPorts(8080, 80, 443);
+    else if (options.publish !== false) this.withExposedPorts(8080, 80, 443);
   }
 
   protected override async beforeContainerCreated(): Promise<void> {

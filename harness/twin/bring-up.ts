@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { PlanContext, TwinGraph, TwinNetworks } from "../components/component.ts";
+import { containerOf, type PlanContext, type TwinGraph, type TwinNetworks } from "../components/component.ts";
 import { COMPONENTS, instancesOf } from "../components/registry.ts";
 import type { HarnessConfig } from "../config.ts";
 import { COMPONENTS as IMAGES } from "../images/catalog.ts";
@@ -105,29 +105,18 @@ function planFoundation(graph: TwinGraph, context: PlanContext): void {
 
 /** The security groups, the names, and the end-to-end check that closes the start-up. */
 function planFinish(graph: TwinGraph, context: PlanContext): void {
-  graph.add("firewall", {
-    component: "firewall",
-    what: "security groups enforced in the instance's and database's namespaces",
-    needs: ["deploy", "app", "database", "image:netkit"],
-    run: async ({ deploy, app, database, ...images }) => {
-      const { securityGroups } = deploy.described;
-      await enforceSecurityGroups({
-        ec2: deploy.backendClients.ec2,
-        netkitImage: images["image:netkit"],
-        owner: context.owner,
-        members: { [securityGroups.api]: [app.getId()], [securityGroups.database]: [database.getId()] },
-      });
-      return undefined;
-    },
-  });
-  const instances = instancesOf(COMPONENTS);
+  planFirewall(graph, context);
+  const phase = context.config.phase === 2 ? 2 : 1;
+  const steps = [...new Set(instancesOf(COMPONENTS, { phase }).map((instance) => instance.step))];
   graph.add("checks", {
     component: "twin",
     what: "https checks through the names",
-    needs: ["deploy", "names", "ca", "networks", "firewall", ...instances.map((instance) => instance.step)],
+    needs: ["deploy", "names", "ca", "networks", "firewall", ...steps],
     run: async (inputs) => {
+      // The group's size is known once deployed: its instances are named from the deployed topology.
+      const instances = instancesOf(COMPONENTS, inputs.deploy.topology);
       const containers = Object.fromEntries(
-        instances.map(({ name, step }) => [name, (inputs[step] as { getId(): string }).getId()]),
+        instances.map((instance) => [instance.name, containerOf(inputs[instance.step], instance).getId()]),
       ) as TwinContainers;
       const environment = buildEnvironment({
         name: context.environment,
@@ -142,6 +131,37 @@ function planFinish(graph: TwinGraph, context: PlanContext): void {
       });
       await checkNames(environment);
       return environment;
+    },
+  });
+}
+
+/**
+ * The deployed security groups in each member's namespace: phase 1's instance and database; phase 2's
+ * load balancer, the group's instances (8080 from the load balancer's group only) and database.
+ */
+function planFirewall(graph: TwinGraph, context: PlanContext): void {
+  const apiSteps = context.config.phase === 2 ? (["fleet", "alb"] as const) : (["app"] as const);
+  graph.add("firewall", {
+    component: "firewall",
+    what: "security groups enforced in the stand-ins' namespaces",
+    needs: ["deploy", "database", "image:netkit", ...apiSteps],
+    run: async (inputs) => {
+      const { securityGroups } = inputs.deploy.described;
+      const api = inputs.fleet ? inputs.fleet.members.map((member) => member.container.getId()) : [];
+      if (inputs.app) api.push(inputs.app.getId());
+      await enforceSecurityGroups({
+        ec2: inputs.deploy.backendClients.ec2,
+        netkitImage: inputs["image:netkit"],
+        owner: context.owner,
+        members: {
+          [securityGroups.api]: api,
+          [securityGroups.database]: [inputs.database.getId()],
+          ...(securityGroups.loadBalancer && inputs.alb
+            ? { [securityGroups.loadBalancer]: [inputs.alb.getId()] }
+            : {}),
+        },
+      });
+      return undefined;
     },
   });
 }

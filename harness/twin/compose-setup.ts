@@ -1,3 +1,4 @@
+import { EnvironmentError } from "../errors.ts";
 import {
   chmodSync,
   copyFileSync,
@@ -73,6 +74,8 @@ async function writeCertificates(twin: DeployedTwin, dir: string, envName: strin
 function writeInstanceBoot(twin: DeployedTwin, jar: string): void {
   const boot = COMPOSE_VOLUMES.instanceBoot;
   rmSync(join(boot, "boot-finished"), { force: true });
+  if (!twin.instance)
+    throw new EnvironmentError("the compose twin runs phase 1's instance; the deployed backend has none");
   writeFileSync(join(boot, "user-data.txt"), twin.instance.script, { mode: 0o700 });
   chmodSync(join(boot, "user-data.txt"), 0o700);
   const profile = awsProfile(EMULATOR_IN_TWIN, twin.backend.stack.region);

@@ -3,7 +3,16 @@ import { ensureEngine } from "../engine/docker-engine.ts";
 import { say } from "../support/progress.ts";
 import { describeAttempt, type EgressAttempt } from "./egress-report.ts";
 import { readEgress } from "./egress.ts";
-import { GUARDED } from "../components/egress.ts";
+import type { InstanceShape } from "../components/component.ts";
+import { guardOf } from "../components/egress.ts";
+import { instanceNames } from "../components/registry.ts";
+import { readEnvironment } from "./environment-state.ts";
+
+/** The instances an egress guard watches, in the environment of this shape. */
+function guardedInstances(shape: InstanceShape | undefined): string[] {
+  const names = instanceNames(undefined, shape);
+  return names.filter((name) => names.includes(guardOf(name)));
+}
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -20,7 +29,8 @@ export function egressLines(attempts: readonly EgressAttempt[], shown = 5): stri
 export async function envEgress(): Promise<number> {
   const config = loadConfig();
   await ensureEngine(config);
-  const attempts = await readEgress(config.envName);
+  const shape = readEnvironment(config)?.topology;
+  const attempts = await readEgress(config.envName, shape);
   if (!attempts) {
     say(`environment "${config.envName}" has no resolver to read (is it up? npm run env:status)`);
     return 3;
@@ -28,7 +38,7 @@ export async function envEgress(): Promise<number> {
   out(`environment "${config.envName}": what its containers tried to reach outside the twin`);
   out(`  names its resolver does not hold (answered NXDOMAIN), and packets for addresses outside the twin's`);
   out(
-    `  subnets that the egress guards blocked in ${GUARDED.join(", ")} (the proxy shares the app's namespace;`,
+    `  subnets that the egress guards blocked in ${guardedInstances(shape).join(", ")}${shape?.phase === 2 ? " (" : " (the proxy shares the app's namespace;"}`,
   );
   out(`  the database's network has no route out, so nothing it might send leaves it or is seen)`);
   if (attempts.length === 0) out("  none");

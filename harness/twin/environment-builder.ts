@@ -24,6 +24,9 @@ export async function mapTwinNames(
     {
       distributionDomain: twin.frontend.outputs[FRONTEND_OUTPUTS.distributionDomainName] ?? TWIN_HOSTS.edge,
       elasticIp: twin.backend.outputs[BACKEND_OUTPUTS.apiPublicIp] ?? "",
+      ...(twin.backend.outputs[BACKEND_OUTPUTS.apiLoadBalancerDnsName]
+        ? { loadBalancerDomain: twin.backend.outputs[BACKEND_OUTPUTS.apiLoadBalancerDnsName] }
+        : {}),
     },
     entries,
     [...twin.siteNames, twin.apiName],

@@ -4,7 +4,7 @@ import { loadConfig } from "../config.ts";
 import { ensureEngine } from "../engine/docker-engine.ts";
 import { formatMs, say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
-import type { ComponentKind } from "../components/component.ts";
+import type { ComponentKind, InstanceShape } from "../components/component.ts";
 import { COMPONENTS, instanceNames } from "../components/registry.ts";
 import {
   containerStates,
@@ -34,10 +34,14 @@ export function describeEnvironment(environment: Environment): string {
   const rules = Object.entries(hosts)
     .map(([host, address]) => `MAP ${host} ${address}`)
     .join(", ");
+  const fleet = environment.topology.fleet;
+  const api = fleet
+    ? `ALB (HAProxy) -> ${fleet.desiredCapacity} instances  ${hosts[apiHost]} (80, 443)`
+    : `nginx -> Spring Boot        ${hosts[apiHost]} (80, 443, 8080)`;
   return [
     `  ${environment.urls.site.padEnd(34)} edge (CloudFront stand-in)  ${hosts[new URL(environment.urls.site).hostname]}`,
     `  ${environment.urls.www.padEnd(34)} edge (CloudFront stand-in)  ${hosts[new URL(environment.urls.www).hostname]}`,
-    `  ${environment.urls.api.padEnd(34)} nginx -> Spring Boot        ${hosts[apiHost]} (80, 443, 8080)`,
+    `  ${environment.urls.api.padEnd(34)} ${api}`,
     `  ${environment.urls.ws.padEnd(34)} STOMP over WebSocket`,
     `  CA certificate: ${environment.caFile}`,
     `  names: ${Object.entries(environment.hostsVia)
@@ -108,10 +112,11 @@ export interface InstanceStatus {
 export async function instanceStatus(
   environment: string,
   components: readonly ComponentKind[] = COMPONENTS,
+  shape?: InstanceShape,
 ): Promise<InstanceStatus[]> {
   const states = await containerStates(environment);
   const rows = components.flatMap((kind) =>
-    kind.instances().map((instance) => ({
+    kind.instances(shape).map((instance) => ({
       instance: instance.name,
       kind: kind.kind,
       state: states[instance.name] ?? "missing",
@@ -141,7 +146,7 @@ export async function envStatus(): Promise<number> {
   const config = loadConfig();
   await ensureEngine(config);
   const environment = readEnvironment(config);
-  const rows = await instanceStatus(config.envName);
+  const rows = await instanceStatus(config.envName, COMPONENTS, environment?.topology);
   if (!environment && rows.every((row) => row.state === "missing")) {
     say(
       hasKeptState(config)
@@ -153,9 +158,9 @@ export async function envStatus(): Promise<number> {
   out(
     `environment "${config.envName}"${environment ? ` (up since ${environment.startedAt})` : " (no saved state)"}`,
   );
-  for (const row of rows) out(`  ${row.instance.padEnd(9)} ${row.state.padEnd(8)} ${row.usage}`);
+  for (const row of rows) out(`  ${row.instance.padEnd(12)} ${row.state.padEnd(8)} ${row.usage}`);
   if (environment) out(describeEnvironment(environment));
-  const egress = await readEgress(config.envName);
+  const egress = await readEgress(config.envName, environment?.topology);
   if (egress) for (const line of egressLines(egress)) out(line);
   const dead = rows.filter((row) => row.state !== "running");
   if (dead.length === 0) return 0;
@@ -184,7 +189,7 @@ export async function envLogs(
 ): Promise<number> {
   const config = loadConfig();
   await ensureEngine(config);
-  const names = instanceNames(components);
+  const names = instanceNames(components, readEnvironment(config)?.topology);
   const instance = argv.find((arg) => !arg.startsWith("-")) ?? "app";
   if (!names.includes(instance)) {
     say(`unknown component ${instance}; one of: ${names.join(", ")}`);

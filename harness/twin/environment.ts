@@ -98,8 +98,12 @@ export async function stopEnvironment(
 export const hasKeptState = (config: HarnessConfig, name = config.envName) =>
   readKept(envDir(config, name)) !== undefined;
 
-const allRunning = (survey: Survey) =>
-  COMPONENT_NAMES.every((instance) => survey.containers[instance]?.state === "running");
+/** The instances an environment has: those its saved description names, else phase 1's. */
+const instancesOfEnvironment = (existing: Environment | undefined): readonly string[] =>
+  existing ? Object.keys(existing.containers) : COMPONENT_NAMES;
+
+const allRunning = (survey: Survey, existing: Environment | undefined) =>
+  instancesOfEnvironment(existing).every((instance) => survey.containers[instance]?.state === "running");
 
 /**
  * What env:up starts from. With kept state the environment has been up with its data: whatever exists
@@ -109,12 +113,13 @@ const allRunning = (survey: Survey) =>
 async function startingPoint(
   config: HarnessConfig,
   dir: string,
+  existing: Environment | undefined,
 ): Promise<{ survey: Survey; kept?: KeptState }> {
   const name = config.envName;
   const survey = await surveyEnvironment(name);
   const kept = readKept(dir);
   if (kept) {
-    const states = COMPONENT_NAMES.map(
+    const states = instancesOfEnvironment(existing).map(
       (instance) => `${instance} ${survey.containers[instance]?.state ?? "missing"}`,
     );
     say(
@@ -166,19 +171,20 @@ async function entryPointsFor(
  * started; a resume that fails leaves what `env:down --keep-data` leaves.
  */
 /**
- * The phases the twin can bring up. Phase 2's deploy, topology, load balancer and target registration
- * exist; its instance group, standby database and broker do not yet, so env:up says so instead of
- * starting half of it.
+ * The phases the twin can bring up. Phase 2 runs its load balancer, its group's instances and its
+ * database; what of it is not stood in yet is said before anything starts. Phase 3 is refused.
  */
 function refuseUnbuiltPhase(phase: HarnessConfig["phase"]): void {
   if (phase === 1) return;
-  const built =
-    phase === 2
-      ? "its stacks deploy to the emulator (npm run infra:deploy -- --phase 2) and its load balancer stand-in exists, but its Auto Scaling group's instances, the standby database and the broker do not yet"
-      : "nothing of ECS Fargate, ECR or CodePipeline is stood in yet";
+  if (phase === 2) {
+    say(
+      "[phase 2] not stood in yet: the standby database (Multi-AZ: one PostgreSQL runs, no failover), Auto Scaling's replacement and scaling (the group stays at its desired capacity), and the message broker (WebSockets are per instance)",
+    );
+    return;
+  }
   throw new EnvironmentError(
-    `the twin cannot run phase ${phase} yet: ${built}`,
-    "run phase 1 (unset HARNESS_PHASE) meanwhile",
+    "the twin cannot run phase 3 yet: nothing of ECS Fargate, ECR or CodePipeline is stood in yet",
+    "run phase 1 (unset HARNESS_PHASE) or phase 2 meanwhile",
   );
 }
 
@@ -192,14 +198,20 @@ export async function startEnvironment(
   await ensureEngine(config, options.signal);
   const dir = envDir(config, name);
   const existing = readEnvironment(config, name);
-  if (existing && allRunning(await surveyEnvironment(name))) return { environment: existing, reused: true };
+  if (existing && existing.topology.phase !== config.phase)
+    throw new EnvironmentError(
+      `environment "${name}" is up as phase ${existing.topology.phase}, not phase ${config.phase}`,
+      `take it down first (${name === "default" ? "" : `HARNESS_ENV=${name} `}npm run env:down), or use another HARNESS_ENV for phase ${config.phase}`,
+    );
+  if (existing && allRunning(await surveyEnvironment(name), existing))
+    return { environment: existing, reused: true };
 
   // Bad input is refused before anything starts.
   if (config.appJar) checkSpringBootJar(config.appJar);
   if (config.appDir) readAppBundle(config.appDir);
   if (config.appEnvFile) readAppEnvFile(config.appEnvFile);
   if (config.webDist) checkWebDist(config.webDist);
-  const { survey, kept } = await startingPoint(config, dir);
+  const { survey, kept } = await startingPoint(config, dir, existing);
   const entries = await entryPointsFor(name, config, kept !== undefined, existing);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const resume = new ResumeLog(survey.containers, kept !== undefined);

@@ -6,7 +6,7 @@ import { HarnessError } from "../errors.ts";
 import type { EntryPoints } from "./entry-points.ts";
 import { filesBelow } from "../support/files.ts";
 
-/** The stand-in a Route 53 record leads to: the edge (the distribution) or the API instance (the Elastic IP). */
+/** The stand-in a Route 53 record leads to: the edge (the distribution) or the API (the Elastic IP, or the ALB). */
 export type NameTarget = "edge" | "api";
 
 /** The twin's names, as Route 53 in the emulator answers them, mapped to the stand-ins' loopback addresses. */
@@ -29,7 +29,12 @@ const bare = (name: string) => name.replace(/\.$/, "").toLowerCase();
 export async function resolveTwinNames(
   route53: Route53Client,
   hostedZoneId: string,
-  targets: { readonly distributionDomain: string; readonly elasticIp: string },
+  targets: {
+    readonly distributionDomain: string;
+    readonly elasticIp: string;
+    /** Phase 2: the load balancer's DNS name (an alias to it may carry ELB's "dualstack." prefix). */
+    readonly loadBalancerDomain?: string;
+  },
   entries: EntryPoints,
   required: readonly string[],
 ): Promise<NameMap> {
@@ -59,6 +64,13 @@ export async function resolveTwinNames(
         hosts[name] = entries.edge.address;
         targetOf[name] = "edge";
         via[name] = `A alias ${bare(record.AliasTarget.DNSName)} (the distribution) -> edge`;
+      } else if (
+        targets.loadBalancerDomain !== undefined &&
+        bare(record.AliasTarget.DNSName).replace(/^dualstack\./, "") === bare(targets.loadBalancerDomain)
+      ) {
+        hosts[name] = entries.api.address;
+        targetOf[name] = "api";
+        via[name] = `A alias ${bare(record.AliasTarget.DNSName)} (the load balancer) -> ALB`;
       }
     } else if (record.Type === "A" && values.includes(targets.elasticIp)) {
       hosts[name] = entries.api.address;
@@ -81,7 +93,7 @@ export async function resolveTwinNames(
   if (missing.length > 0) {
     throw new HarnessError(
       `Route 53 in the emulator has no record leading ${missing.join(", ")} to a stand-in`,
-      "check the stacks' RecordSets: the site names alias the distribution, the API name points at the Elastic IP",
+      "check the stacks' RecordSets: the site names alias the distribution, the API name points at the Elastic IP (phase 1) or aliases the load balancer (phase 2)",
     );
   }
   return { hosts, targets: targetOf, via };

@@ -43,6 +43,7 @@ export interface Redeploy {
   readonly workDir: string;
   readonly emulatorTypes: ReadonlySet<string>;
   readonly operatorCidr: string;
+  readonly phase: 1 | 2;
   /** True when the emulator was kept running with the stacks in it: they are read back, not deployed. */
   readonly keptEmulator: boolean;
   readonly kept?: KeptState | undefined;
@@ -68,7 +69,7 @@ export async function deployOrReadBack(options: Redeploy): Promise<DeployedTwin>
     emulatorTypes: options.emulatorTypes,
     workDir: options.workDir,
     operatorCidr: options.operatorCidr,
-    phase: 1,
+    phase: options.phase,
     ...(options.kept ? { previous: options.kept.replacements } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

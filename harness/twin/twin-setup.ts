@@ -15,6 +15,7 @@ import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
 import { EnvironmentError } from "../errors.ts";
 import { EMULATOR_IN_TWIN } from "../containers/emulator-container.ts";
+import { deployedGroup, type DeployedGroup } from "./group-instances.ts";
 import { readInstanceUserData, type InstanceUserData } from "./instance-user-data.ts";
 import { missingKeyStatus } from "./names.ts";
 import { deriveTopology, type Topology } from "./topology.ts";
@@ -48,15 +49,23 @@ export interface DeployedTwin {
   readonly database: { readonly name: string; readonly user: string; readonly password: string };
   /** The JWT signing key the deploy generated (kept between runs; the instance's user data reads it itself). */
   readonly jwtSecret: string;
-  /** The API instance and the user data the emulator hands it: run by the instance's stand-in at first boot. */
-  readonly instance: InstanceUserData;
+  /** Phase 1: the API instance and the user data the emulator hands it, run by its stand-in at first boot. */
+  readonly instance?: InstanceUserData;
+  /** Phase 2: the Auto Scaling group as the deploy gave it (its instances are launched by the twin). */
+  readonly group?: DeployedGroup;
   readonly backendClients: EmulatorClients;
   readonly frontendClients: EmulatorClients;
   /** What an Environment says about the deployment, derived here once for env:up and compose alike. */
   readonly described: {
     readonly urls: { readonly site: string; readonly www: string; readonly api: string; readonly ws: string };
     readonly database: DatabaseDescription;
-    readonly securityGroups: { readonly api: string; readonly database: string; readonly region: string };
+    readonly securityGroups: {
+      readonly api: string;
+      readonly database: string;
+      readonly region: string;
+      /** Phase 2: the load balancer's group (the source the API's group admits 8080 from). */
+      readonly loadBalancer?: string;
+    };
   };
 }
 
@@ -73,6 +82,23 @@ export async function deployTwin(options: {
   readonly signal?: AbortSignal;
 }): Promise<DeployedTwin> {
   return readDeployedTwin(await deployToEmulator({ ...options, phase: 1 }), options.workDir);
+}
+
+/** The API's compute as the emulator holds it: phase 1's instance, or phase 2's group. */
+async function apiCompute(
+  backend: Backend,
+  clients: EmulatorClients,
+  topology: Topology,
+  deployment: EmulatorDeployment,
+): Promise<Pick<DeployedTwin, "instance" | "group">> {
+  if (!topology.fleet) return { instance: await readInstanceUserData(clients, backend.stack.stackName) };
+  const group = await deployedGroup(
+    clients,
+    backend.stack.stackName,
+    topology.fleet,
+    deployment.replacements,
+  );
+  return { group };
 }
 
 /** What the stand-ins need from a deployment (fresh, or still in the emulator from an earlier run). */
@@ -105,7 +131,7 @@ export async function readDeployedTwin(
     bucket: requiredOutput(frontend, FRONTEND_OUTPUTS.webBucketName),
     database,
     jwtSecret: secrets.jwt,
-    instance: await readInstanceUserData(backendClients, backend.stack.stackName),
+    ...(await apiCompute(backend, backendClients, topology, deployment)),
     backendClients,
     frontendClients: deployment.clients(frontend.stack.region),
     described: describe(backend, siteNames, apiName, { host: databaseHost, ...database }),
@@ -158,6 +184,9 @@ function describe(
       api: requiredOutput(backend, OUT.apiSecurityGroupId),
       database: requiredOutput(backend, OUT.databaseSecurityGroupId),
       region: backend.stack.region,
+      ...(backend.outputs[OUT.apiLoadBalancerSecurityGroupId]
+        ? { loadBalancer: requiredOutput(backend, OUT.apiLoadBalancerSecurityGroupId) }
+        : {}),
     },
   };
 }

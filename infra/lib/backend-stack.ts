@@ -121,6 +121,11 @@ export class BackendStack extends Stack {
         target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(balancer.loadBalancer)),
       });
       declareOutput(this, BACKEND_OUTPUTS.apiLoadBalancerDnsName, balancer.loadBalancer.loadBalancerDnsName);
+      declareOutput(
+        this,
+        BACKEND_OUTPUTS.apiLoadBalancerSecurityGroupId,
+        balancer.securityGroup.securityGroupId,
+      );
     }
 
     alarm(this, "DatabaseFreeStorageAlarm", alarmTopic, {

@@ -25,6 +25,8 @@ export const BACKEND_OUTPUTS = {
   apiPublicIp: "ApiPublicIp",
   /** Phases 2 and 3: the load balancer in front of the API. */
   apiLoadBalancerDnsName: "ApiLoadBalancerDnsName",
+  /** The load balancer's security group: the source the API's group admits 8080 from. */
+  apiLoadBalancerSecurityGroupId: "ApiLoadBalancerSecurityGroupId",
 } as const;
 
 export const FRONTEND_OUTPUTS = {

@@ -3,7 +3,10 @@ import { BACKEND_OUTPUTS, FRONTEND_OUTPUTS, STACK_NAMES } from "../lib/stack-out
 import { synth } from "./synth.ts";
 
 const PHASE_1_ONLY = [BACKEND_OUTPUTS.apiInstanceId, BACKEND_OUTPUTS.apiPublicIp];
-const BALANCED_ONLY = [BACKEND_OUTPUTS.apiLoadBalancerDnsName];
+const BALANCED_ONLY = [
+  BACKEND_OUTPUTS.apiLoadBalancerDnsName,
+  BACKEND_OUTPUTS.apiLoadBalancerSecurityGroupId,
+];
 
 describe("the stack-output contract", () => {
   it("names the stacks the app creates", () => {

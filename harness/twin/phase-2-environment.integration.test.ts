@@ -1,0 +1,113 @@
+import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { emulatorClients } from "../cdk/emulator-clients.ts";
+import { twinAgent } from "../client/twin-client.ts";
+import { loadConfig, type HarnessConfig } from "../config.ts";
+import { addressOn } from "../drills/address-on.ts";
+import { probeFromVantage } from "../drills/probe-from-vantage.ts";
+import { publishedPorts } from "../drills/published-ports.ts";
+import { cli, leftovers, type CliResult } from "../testing/env-cli.ts";
+import { readEnvironment, stopEnvironment, type Environment } from "./environment.ts";
+import { GROUP_NAME_TAG } from "./group-instances.ts";
+
+const name = `p2-${inject("runOwner").replace(/^test-/, "")}`;
+const config: HarnessConfig = { ...loadConfig(), envName: name };
+
+/** The AWSALB cookie a response sets, if any. */
+const stickinessCookie = (headers: Record<string, string | string[] | undefined>) =>
+  [headers["set-cookie"] ?? []]
+    .flat()
+    .map((cookie) => /^AWSALB=([^;]*)/.exec(cookie)?.[1])
+    .find(Boolean);
+
+describe("env:up --phase 2: the load balancer and the group's instances behind the same names", () => {
+  let up: CliResult;
+  let twin: Environment;
+
+  beforeAll(async () => {
+    up = await cli(["up", "--phase", "2"], { HARNESS_ENV: name });
+    const saved = readEnvironment(config);
+    if (up.code !== 0 || !saved) throw new Error(`env:up --phase 2 failed:\n${up.stderr.slice(-3000)}`);
+    twin = saved;
+  });
+
+  afterAll(async () => {
+    await stopEnvironment(config);
+  });
+
+  it("says what of phase 2 is not stood in yet, and why no nginx runs on the instances", () => {
+    expect(up.stderr).toContain("[phase 2] not stood in yet: the standby database");
+    expect(up.stderr).toContain("[proxy] not stood in on phase 2's instances");
+    expect(Object.keys(twin.containers)).not.toContain("proxy");
+  });
+
+  it("launches the group's desired capacity through EC2, balanced over its two zones, one container each", async () => {
+    const fleet = twin.topology.fleet;
+    expect(fleet?.desiredCapacity).toBeGreaterThanOrEqual(2);
+    const { ec2 } = emulatorClients(twin.emulator.endpoint, twin.securityGroups.region);
+    const described = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: "tag-key", Values: [GROUP_NAME_TAG] },
+          { Name: "instance-state-name", Values: ["pending", "running"] },
+        ],
+      }),
+    );
+    const instances = (described.Reservations ?? []).flatMap((reservation) => reservation.Instances ?? []);
+    expect(instances).toHaveLength(fleet?.desiredCapacity ?? 0);
+    expect(new Set(instances.map((instance) => instance.Placement?.AvailabilityZone))).toEqual(
+      new Set(["ap-northeast-2a", "ap-northeast-2c"]),
+    );
+    const members = Object.keys(twin.containers).filter((instance) => /^app-\d+$/.test(instance));
+    expect(members.sort()).toEqual(instances.map((_, i) => `app-${i + 1}`).sort());
+  });
+
+  it("answers the API's name through the load balancer, spreading new clients over every instance and keeping one with its cookie", async () => {
+    const dispatcher = twinAgent(twin);
+    const get = async (cookie?: string) => {
+      const answer = await request(`${twin.urls.api}/health`, {
+        dispatcher,
+        ...(cookie ? { headers: { cookie: `AWSALB=${cookie}` } } : {}),
+      });
+      const body = await answer.body.text();
+      return { status: answer.statusCode, body, cookie: stickinessCookie(answer.headers) };
+    };
+    const fresh = [];
+    for (let i = 0; i < 8; i += 1) fresh.push(await get());
+    expect(fresh.every((answer) => answer.status === 200 && answer.body === '{"status":"UP"}')).toBe(true);
+    const cookies = new Set(fresh.map((answer) => answer.cookie));
+    expect(cookies.size).toBe(twin.topology.fleet?.desiredCapacity);
+    const [pinned] = [...cookies];
+    const again = [];
+    for (let i = 0; i < 6; i += 1) again.push(await get(pinned));
+    expect(again.map((answer) => answer.cookie ?? pinned)).toEqual(again.map(() => pinned));
+    await dispatcher.close();
+  });
+
+  it("publishes the load balancer's 80 and 443 on the API's entry point, and nothing of the instances", async () => {
+    const alb = await publishedPorts(twin.containers.alb ?? "");
+    expect(alb.map((line) => line.split(" -> ")[1]).sort()).toEqual(
+      [`${twin.entryPoints.api.address}:443`, `${twin.entryPoints.api.address}:80`].sort(),
+    );
+    expect(await publishedPorts(twin.containers["app-1"] ?? "")).toEqual([]);
+  });
+
+  it("admits the instances' 8080 from the load balancer's security group only", async () => {
+    const target = await addressOn(twin.containers["app-1"] ?? "", twin.networks.public);
+    const fromAlb = await probeFromVantage(`container:${twin.containers.alb}`, twin.owner, [[target, 8080]]);
+    const fromElsewhere = await probeFromVantage(twin.networks.public, twin.owner, [[target, 8080]]);
+    expect(fromAlb.results).toEqual(["open"]);
+    expect(fromElsewhere.results).toEqual(["timeout"]);
+  });
+
+  it("lists the instances and the load balancer in env:status, and env:down leaves nothing", async () => {
+    const status = await cli(["status"], { HARNESS_ENV: name });
+    for (const instance of ["app-1", "app-2", "alb", "app-1-egress"])
+      expect(status.stdout).toMatch(new RegExp(`^  ${instance} +running`, "m"));
+    expect(status.stdout).toContain("ALB (HAProxy) -> 2 instances");
+    const down = await cli(["down"], { HARNESS_ENV: name });
+    expect(down.code).toBe(0);
+    expect(await leftovers(name)).toEqual([]);
+  });
+});
