@@ -1,4 +1,5 @@
 import { envEgress } from "./twin/egress-cli.ts";
+import { envFailover } from "./twin/failover-cli.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "./config.ts";
@@ -34,6 +35,8 @@ const USAGE = `usage: tsx harness/cli.ts <command>
   status   the twin's URLs, names, CA file, containers and their memory
   logs [component] [--follow]   a component's log: emulator, database, app, proxy, edge, dns
   egress   what the twin's containers tried to reach outside it (names its resolver does not hold)
+  failover database   RDS's reboot with failover (phase 2): the standby promoted, the endpoint moved,
+           the old primary back as the synchronous standby
   compose-write   regenerate docker-compose.yml from the harness's definitions
   compose-setup   (inside docker-compose's setup service) deploy the stacks and write the services' files`;
 
@@ -120,6 +123,8 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
       return envLogs(argv.slice(1));
     case "egress":
       return envEgress();
+    case "failover":
+      return envFailover(argv.slice(1));
     case "compose-write": {
       const config = loadConfig();
       writeFileSync(

@@ -1,12 +1,13 @@
 import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
-import { DATABASE_READY_COMMAND, DatabaseContainer } from "../containers/database-container.ts";
+import { DATABASE_READY_COMMAND, DatabaseContainer, PGDATA } from "../containers/database-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
 import { dockerHealthy, waitResumed } from "../containers/resumed-wait.ts";
 import { run } from "../support/run.ts";
 import { LABEL_DATA, LABEL_OWNER, volumeNameOf } from "../twin/identity.ts";
 import { EnvironmentError } from "../twin/twin-setup.ts";
 import { COMPOSE_VOLUMES, composeLiteral } from "./compose-parts.ts";
-import { singleInstance, type ComponentKind } from "./component.ts";
+import type { ComponentKind } from "./component.ts";
+import { planStandby, STANDBY } from "./database-standby.ts";
 import { BOOTSTRAP_SUPERUSER, createMasterUser } from "./database-master-user.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
 
@@ -19,12 +20,9 @@ declare module "./component.ts" {
   }
 }
 
-/** Where PostgreSQL keeps its cluster in the catalog's image (PGDATA). */
-const PGDATA = "/var/lib/postgresql/data";
-
-/** The database's data volume, named after the environment and labelled as data env:down --keep-data keeps. */
-async function dataVolume(environment: string, owner: string): Promise<string> {
-  const name = volumeNameOf(environment, "database-data");
+/** A database node's data volume, named after the environment and labelled as data env:down --keep-data keeps. */
+async function dataVolume(environment: string, owner: string, volume: string): Promise<string> {
+  const name = volumeNameOf(environment, volume);
   const labels = ["--label", `${LABEL_OWNER}=${owner}`, "--label", `${LABEL_DATA}=database`];
   const created = await run("docker", ["volume", "create", ...labels, name]);
   if (created.code !== 0)
@@ -43,14 +41,17 @@ export const database: ComponentKind = {
   standsIn: ["AWS::RDS::DBInstance", "AWS::RDS::DBSubnetGroup"],
   summary: "RDS PostgreSQL",
   image: "postgres",
-  instances: singleInstance("database", "database"),
+  instances: (shape) => [
+    { name: "database", step: "database" },
+    ...(shape?.phase === 2 ? [{ name: STANDBY, step: "database:standby" as const }] : []),
+  ],
   plan(graph, context) {
     graph.add("database:started", {
       component: "database",
       what: "PostgreSQL started",
       needs: ["networks", "image:postgres"],
       run: async (inputs, signal) => {
-        const volume = await dataVolume(context.environment, context.owner);
+        const volume = await dataVolume(context.environment, context.owner, "database-data");
         return startOrResume(
           context.resume,
           "database",
@@ -92,6 +93,8 @@ export const database: ComponentKind = {
         return inputs["database:started"];
       },
     });
+    if (context.config.phase === 2)
+      planStandby(graph, context, (volume) => dataVolume(context.environment, context.owner, volume));
   },
   compose: ({ service, images, topology }) => ({
     database: service("database", {

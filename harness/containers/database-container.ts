@@ -6,6 +6,9 @@ import { detachFromDefaultBridge } from "./default-bridge.ts";
 import { useResolver } from "./extra-networks.ts";
 import { bindPublishedPortsToLoopback } from "./loopback.ts";
 
+/** Where PostgreSQL keeps its cluster in the catalog's image (PGDATA). */
+export const PGDATA = "/var/lib/postgresql/data";
+
 /** Ready when the server accepts connections on TCP (the first-start server listens on its socket only). */
 export const DATABASE_READY_COMMAND =
   'pg_isready --host 127.0.0.1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB"';

@@ -196,14 +196,18 @@ export async function failover(pair: ReplicaPair, stopTimeoutSeconds = 10): Prom
 /**
  * The old primary back as the new primary's standby: it copies the primary whole (its own timeline ended
  * at the failover) and follows the endpoint's name; commits wait for it again once it streams.
+ * `started` runs once it is running again, before it can copy (the twin applies its firewall there:
+ * the restarted node has a new namespace, and the primary admits its new address only then).
  */
 export async function rejoinAsStandby(
   pair: ReplicaPair,
   password: string,
   timeoutMs: number,
+  started?: () => Promise<void>,
 ): Promise<string> {
   await prepareStandby(pair.standby, pair.endpoint, password);
   await docker("network", "connect", pair.network, pair.standby);
   await docker("start", pair.standby);
+  await started?.();
   return makeSynchronous(pair.primary, pair.superuser, timeoutMs);
 }

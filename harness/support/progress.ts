@@ -3,6 +3,11 @@ export function say(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+/** A line of a command's own output (stdout), as opposed to its progress (stderr). */
+export function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
 export function formatMs(ms: number): string {
   return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(1)} s`;
 }

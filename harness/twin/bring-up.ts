@@ -11,7 +11,7 @@ import type { KeptState } from "./kept-state.ts";
 import type { EntryPoints } from "./entry-points.ts";
 import { buildEnvironment } from "./environment-builder.ts";
 import type { Environment, TwinContainers } from "./environment-state.ts";
-import { enforceSecurityGroups } from "./firewall.ts";
+import { enforceSecurityGroups, replicationBetween } from "./firewall.ts";
 import { createTwinNetworks } from "./twin-networks.ts";
 import { containerNameOf, labelsOf, ownerOf } from "./identity.ts";
 import { describeCriticalPath } from "./start-graph.ts";
@@ -65,10 +65,12 @@ export async function bringUp(start: BringUp, graph: TwinGraph): Promise<Brought
   const environment = await graph.get("checks");
   say(describeCriticalPath(graph.criticalPath("checks")));
   const deploy = await graph.get("deploy");
+  const replication =
+    start.config.phase === 2 ? { replication: await graph.get("database:replication-secret") } : {};
   return {
     environment: { ...environment, timingsMs: { ...graph.timings(), total: Math.round(graph.elapsedMs()) } },
     keep: {
-      secrets: { databasePassword: deploy.database.password, jwt: deploy.jwtSecret },
+      secrets: { databasePassword: deploy.database.password, jwt: deploy.jwtSecret, ...replication },
       replacements: deploy.deployment.replacements,
     },
   };
@@ -140,7 +142,8 @@ function planFinish(graph: TwinGraph, context: PlanContext): void {
  * load balancer, the group's instances (8080 from the load balancer's group only) and database.
  */
 function planFirewall(graph: TwinGraph, context: PlanContext): void {
-  const apiSteps = context.config.phase === 2 ? (["fleet", "alb"] as const) : (["app"] as const);
+  const apiSteps =
+    context.config.phase === 2 ? (["fleet", "alb", "database:standby"] as const) : (["app"] as const);
   graph.add("firewall", {
     component: "firewall",
     what: "security groups enforced in the stand-ins' namespaces",
@@ -149,17 +152,22 @@ function planFirewall(graph: TwinGraph, context: PlanContext): void {
       const { securityGroups } = inputs.deploy.described;
       const api = inputs.fleet ? inputs.fleet.members.map((member) => member.container.getId()) : [];
       if (inputs.app) api.push(inputs.app.getId());
+      const database = [
+        inputs.database.getId(),
+        ...(inputs["database:standby"] ? [inputs["database:standby"].getId()] : []),
+      ];
       await enforceSecurityGroups({
         ec2: inputs.deploy.backendClients.ec2,
         netkitImage: inputs["image:netkit"],
         owner: context.owner,
         members: {
           [securityGroups.api]: api,
-          [securityGroups.database]: [inputs.database.getId()],
+          [securityGroups.database]: database,
           ...(securityGroups.loadBalancer && inputs.alb
             ? { [securityGroups.loadBalancer]: [inputs.alb.getId()] }
             : {}),
         },
+        serviceNodes: replicationBetween(database),
       });
       return undefined;
     },

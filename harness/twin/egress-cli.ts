@@ -1,6 +1,6 @@
 import { loadConfig } from "../config.ts";
 import { ensureEngine } from "../engine/docker-engine.ts";
-import { say } from "../support/progress.ts";
+import { out, say } from "../support/progress.ts";
 import { describeAttempt, type EgressAttempt } from "./egress-report.ts";
 import { readEgress } from "./egress.ts";
 import type { InstanceShape } from "../components/component.ts";
@@ -13,8 +13,6 @@ function guardedInstances(shape: InstanceShape | undefined): string[] {
   const names = instanceNames(undefined, shape);
   return names.filter((name) => names.includes(guardOf(name)));
 }
-
-const out = (line: string) => process.stdout.write(`${line}\n`);
 
 /** env:status's lines on egress: the most frequent few, and where the rest are. */
 export function egressLines(attempts: readonly EgressAttempt[], shown = 5): string[] {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { loadConfig } from "../config.ts";
 import { ensureEngine } from "../engine/docker-engine.ts";
-import { formatMs, say } from "../support/progress.ts";
+import { formatMs, out, say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
 import type { ComponentKind, InstanceShape } from "../components/component.ts";
 import { COMPONENTS, instanceNames } from "../components/registry.ts";
@@ -20,7 +20,6 @@ import { envDir } from "./environment-state.ts";
 import { containerNameOf, LABEL_COMPONENT, LABEL_OWNER, ownerOf, volumeNameOf } from "./identity.ts";
 import { containerCount, isEmpty, surveyEnvironment, type Survey } from "./survey.ts";
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
 /** What a command line needs to name the environment (nothing for the default one). */
 const envPrefix = (name: string) => (name === "twin" ? "" : `HARNESS_ENV=${name} `);
 

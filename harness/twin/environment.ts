@@ -172,13 +172,13 @@ async function entryPointsFor(
  */
 /**
  * The phases the twin can bring up. Phase 2 runs its load balancer, its group's instances and its
- * database; what of it is not stood in yet is said before anything starts. Phase 3 is refused.
+ * Multi-AZ database; what of it is not stood in yet is said before anything starts. Phase 3 is refused.
  */
 function refuseUnbuiltPhase(phase: HarnessConfig["phase"]): void {
   if (phase === 1) return;
   if (phase === 2) {
     say(
-      "[phase 2] not stood in yet: the standby database (Multi-AZ: one PostgreSQL runs, no failover), Auto Scaling's replacement and scaling (the group stays at its desired capacity), and the message broker (WebSockets are per instance)",
+      "[phase 2] not stood in yet: Auto Scaling's replacement and scaling (the group stays at its desired capacity, a dead instance is not replaced), and the message broker (each instance's STOMP broker is its own: an event published through one instance reaches only the subscribers connected to it)",
     );
     return;
   }

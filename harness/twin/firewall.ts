@@ -1,3 +1,4 @@
+import { STANDBY } from "../components/database-standby.ts";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import { run } from "../support/run.ts";
@@ -51,15 +52,36 @@ export async function enforceSecurityGroups(options: {
   readonly owner: string;
   /** group id -> the containers that are its members (the instance, the database). */
   readonly members: Readonly<Record<string, readonly string[]>>;
+  /** Multi-AZ's nodes: each admits the others' replication on `port`, as RDS's own traffic. */
+  readonly serviceNodes?: {
+    readonly containers: readonly string[];
+    readonly port: number;
+    readonly why: string;
+  };
 }): Promise<SecurityGroup[]> {
   const groups = await readSecurityGroups(options.ec2, Object.keys(options.members));
   const addresses: Record<string, string[]> = {};
   for (const [groupId, containers] of Object.entries(options.members)) {
     addresses[groupId] = (await Promise.all(containers.map(containerAddresses))).flat();
   }
+  const nodes = options.serviceNodes;
+  const nodeAddresses = new Map(
+    await Promise.all(
+      (nodes?.containers ?? []).map(async (id) => [id, await containerAddresses(id)] as const),
+    ),
+  );
+  const service = (container: string) =>
+    nodes && nodeAddresses.has(container)
+      ? {
+          port: nodes.port,
+          why: nodes.why,
+          sources: [...nodeAddresses].filter(([id]) => id !== container).flatMap(([, ips]) => ips),
+        }
+      : undefined;
   for (const group of groups) {
     for (const container of options.members[group.id] ?? []) {
-      await inNamespace(options.netkitImage, options.owner, container, firewallScript(group, addresses));
+      const script = firewallScript(group, addresses, service(container));
+      await inNamespace(options.netkitImage, options.owner, container, script);
     }
   }
   return groups;
@@ -69,24 +91,53 @@ export async function enforceSecurityGroups(options: {
 export interface FirewalledEnvironment {
   readonly owner: string;
   readonly emulator: { readonly endpoint: string };
-  readonly securityGroups: { readonly api: string; readonly database: string; readonly region: string };
-  readonly containers: { readonly app: string; readonly database: string };
+  readonly securityGroups: {
+    readonly api: string;
+    readonly database: string;
+    readonly region: string;
+    readonly loadBalancer?: string;
+  };
+  readonly containers: Readonly<Record<string, string>>;
 }
 
-/** Applies (again) the deployed security groups to a running environment's instance and database. */
+/** The database's nodes: one in phase 1, Multi-AZ's two in phase 2. */
+export const DATABASE_NODES = ["database", STANDBY] as const;
+
+/**
+ * Each group's member containers in a running environment: the API's instance (phase 1) or the
+ * group's instances (app-1..N), the database's nodes, and the load balancer.
+ */
+export function groupMembers(environment: FirewalledEnvironment): Record<string, string[]> {
+  const { containers, securityGroups } = environment;
+  const named = (names: readonly string[]) => names.flatMap((name) => containers[name] ?? []);
+  const api = Object.keys(containers).filter((name) => name === "app" || /^app-\d+$/.test(name));
+  return {
+    [securityGroups.api]: named(api),
+    [securityGroups.database]: named(DATABASE_NODES),
+    ...(securityGroups.loadBalancer ? { [securityGroups.loadBalancer]: named(["alb"]) } : {}),
+  };
+}
+
+/** Multi-AZ's replication between the database's nodes, which no security group governs. */
+export const replicationBetween = (containers: readonly string[]) => ({
+  containers,
+  port: 5432,
+  why: "Multi-AZ RDS replication between its nodes",
+});
+
+/** Applies (again) the deployed security groups to a running environment's members. */
 export async function enforceEnvironmentSecurityGroups(
   environment: FirewalledEnvironment,
   netkitImage: string,
 ): Promise<SecurityGroup[]> {
   const { emulatorClients } = await import("../cdk/emulator-clients.ts");
+  const members = groupMembers(environment);
   return enforceSecurityGroups({
     ec2: emulatorClients(environment.emulator.endpoint, environment.securityGroups.region).ec2,
     netkitImage,
     owner: environment.owner,
-    members: {
-      [environment.securityGroups.api]: [environment.containers.app],
-      [environment.securityGroups.database]: [environment.containers.database],
-    },
+    members,
+    serviceNodes: replicationBetween(members[environment.securityGroups.database] ?? []),
   });
 }
 
@@ -100,7 +151,7 @@ export async function rebootStandIn(
   component: "app" | "database",
   netkitImage: string,
 ): Promise<void> {
-  const restarted = await run("docker", ["restart", "--time", "10", environment.containers[component]]);
+  const restarted = await run("docker", ["restart", "--time", "10", environment.containers[component] ?? ""]);
   if (restarted.code !== 0) throw new Error(`cannot restart the ${component}: ${restarted.stderr.trim()}`);
   await enforceEnvironmentSecurityGroups(environment, netkitImage);
 }

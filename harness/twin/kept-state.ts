@@ -20,7 +20,12 @@ export interface KeptState {
   /** When the environment first came up with this data. */
   readonly since: string;
   /** The deployed secrets' values: the database's master password and the app's JWT key. */
-  readonly secrets: { readonly databasePassword: string; readonly jwt: string };
+  readonly secrets: {
+    readonly databasePassword: string;
+    readonly jwt: string;
+    /** Phase 2: the replication role's password (the standby's pgpass holds it). */
+    readonly replication?: string;
+  };
   /** What the stand-ins gave the removed resources (the Elastic IP's address), by stack and logical id. */
   readonly replacements: Readonly<Record<string, Readonly<Record<string, Replacement>>>>;
 }

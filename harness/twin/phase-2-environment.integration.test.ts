@@ -10,6 +10,11 @@ import { publishedPorts } from "../drills/published-ports.ts";
 import { cli, leftovers, type CliResult } from "../testing/env-cli.ts";
 import { readEnvironment, stopEnvironment, type Environment } from "./environment.ts";
 import { GROUP_NAME_TAG } from "./group-instances.ts";
+import { Api } from "../client/api.ts";
+import { targetAgent, twinTarget } from "../client/target.ts";
+import { BOOTSTRAP_SUPERUSER } from "../components/database-master-user.ts";
+import { STANDBY } from "../components/database-standby.ts";
+import { replicationState } from "../containers/database-replication.ts";
 
 const name = `p2-${inject("runOwner").replace(/^test-/, "")}`;
 const config: HarnessConfig = { ...loadConfig(), envName: name };
@@ -37,7 +42,7 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
   });
 
   it("says what of phase 2 is not stood in yet, and why no nginx runs on the instances", () => {
-    expect(up.stderr).toContain("[phase 2] not stood in yet: the standby database");
+    expect(up.stderr).toContain("[phase 2] not stood in yet: Auto Scaling's replacement and scaling");
     expect(up.stderr).toContain("[proxy] not stood in on phase 2's instances");
     expect(Object.keys(twin.containers)).not.toContain("proxy");
   });
@@ -101,9 +106,40 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
     expect(fromElsewhere.results).toEqual(["timeout"]);
   });
 
+  it("runs the database Multi-AZ: a failover moves the endpoint, the API writes to the new primary, the old one rejoins synchronously", async () => {
+    const target = twinTarget(twin);
+    const agent = targetAgent(target);
+    const api = new Api(target, agent);
+    const before = await api.register("Before the failover");
+    const primary = twin.containers.database ?? "";
+    expect(await replicationState(primary, BOOTSTRAP_SUPERUSER)).toEqual([
+      { name: expect.any(String), state: "streaming", sync: "sync" },
+    ]);
+    const failed = await cli(["failover", "database"], { HARNESS_ENV: name });
+    expect(failed.code, failed.stderr).toBe(0);
+    expect(failed.stdout).toMatch(
+      /database failed over from database to database-2: .* back as the synchronous standby/,
+    );
+    // The app's pool finds the new primary by itself: each instance answers once its connections are new.
+    const deadline = Date.now() + 60_000;
+    let after: Awaited<ReturnType<Api["register"]>> | undefined;
+    while (!after && Date.now() < deadline)
+      after = await api.register("After the failover").catch(() => undefined);
+    expect(after).toBeDefined();
+    const login = await api.call("POST", "/auth/login", {
+      body: { email: before.email, password: before.password },
+    });
+    expect(login.status).toBe(200);
+    const promoted = twin.containers[STANDBY] ?? "";
+    expect(await replicationState(promoted, BOOTSTRAP_SUPERUSER)).toEqual([
+      { name: expect.any(String), state: "streaming", sync: "sync" },
+    ]);
+    await agent.close();
+  });
+
   it("lists the instances and the load balancer in env:status, and env:down leaves nothing", async () => {
     const status = await cli(["status"], { HARNESS_ENV: name });
-    for (const instance of ["app-1", "app-2", "alb", "app-1-egress"])
+    for (const instance of ["app-1", "app-2", "alb", "app-1-egress", "database", STANDBY])
       expect(status.stdout).toMatch(new RegExp(`^  ${instance} +running`, "m"));
     expect(status.stdout).toContain("ALB (HAProxy) -> 2 instances");
     const down = await cli(["down"], { HARNESS_ENV: name });

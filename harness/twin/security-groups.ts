@@ -85,6 +85,16 @@ export const describeRule = (rule: IngressRule) =>
 const CHAIN = "TWIN-SG";
 
 /**
+ * Traffic of the managed service itself, which no security group governs: Multi-AZ RDS's replication
+ * between its two nodes. Admitted on `port` from the other nodes' addresses only, and said so.
+ */
+export interface ServiceTraffic {
+  readonly port: number;
+  readonly sources: readonly string[];
+  readonly why: string;
+}
+
+/**
  * The iptables script that makes a container's network namespace enforce a group's ingress rules, as
  * a security group does: established traffic and loopback pass, each rule admits its sources (a source
  * group is the addresses of its members' interfaces), everything else is dropped silently.
@@ -92,11 +102,16 @@ const CHAIN = "TWIN-SG";
 export function firewallScript(
   group: SecurityGroup,
   members: Readonly<Record<string, readonly string[]>>,
+  service?: ServiceTraffic,
 ): string {
   const lines = [
     `iptables -N ${CHAIN} 2>/dev/null || iptables -F ${CHAIN}`,
     `iptables -A ${CHAIN} -i lo -j ACCEPT`,
     `iptables -A ${CHAIN} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
+    ...(service?.sources ?? []).map(
+      (source) =>
+        `iptables -A ${CHAIN} -p tcp --dport ${service?.port} -s ${source}/32 -m comment --comment ${JSON.stringify(service?.why.slice(0, 250))} -j ACCEPT`,
+    ),
   ];
   for (const rule of group.ingress) {
     const protocol =
