@@ -79,7 +79,11 @@ export async function prepareStandby(container: string, endpoint: string, passwo
   }
 }
 
-/** The standbys the primary streams to, with their synchronous state (pg_stat_replication). */
+/**
+ * The standbys the primary streams to, with their synchronous state (pg_stat_replication). A standby
+ * copying the primary connects under its own name too: pg_basebackup's backup sender ("backup") and its
+ * WAL stream, which never replays (no replay_lsn). Neither is a standby, so neither is listed.
+ */
 export async function replicationState(
   primary: string,
   superuser: string,
@@ -87,7 +91,8 @@ export async function replicationState(
   const rows = await sql(
     primary,
     superuser,
-    "SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY application_name;",
+    "SELECT application_name, state, sync_state FROM pg_stat_replication" +
+      " WHERE state <> 'backup' AND replay_lsn IS NOT NULL ORDER BY application_name;",
   );
   return rows
     .split("\n")
@@ -119,9 +124,6 @@ async function setSynchronous(primary: string, superuser: string, standby: strin
   );
 }
 
-/** pg_basebackup's own WAL sender is listed while a standby copies the primary; it is no standby. */
-const BASE_BACKUP = "pg_basebackup";
-
 /**
  * Waits until the primary streams to a standby, then makes every commit wait for it (synchronous
  * replication, as Multi-AZ RDS commits to both zones). Resolves with the standby's application name.
@@ -133,10 +135,7 @@ export async function makeSynchronous(
 ): Promise<string> {
   const streaming = await until(
     `a standby streaming from ${primary}`,
-    async () =>
-      (await replicationState(primary, superuser)).find(
-        (row) => row.state === "streaming" && row.name !== BASE_BACKUP,
-      ),
+    async () => (await replicationState(primary, superuser)).find((row) => row.state === "streaming"),
     timeoutMs,
   );
   await setSynchronous(primary, superuser, streaming.name);

@@ -17,6 +17,46 @@ import {
 import { twinHttpsGet } from "../client/twin-client.ts";
 import { containerNameOf } from "./identity.ts";
 
+/** An IPv4 CIDR as the range of addresses it holds. */
+function rangeOf(cidr: string): [number, number] {
+  const [address = "", prefix = "32"] = cidr.split("/");
+  const base = address.split(".").reduce((sum, octet) => sum * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(prefix));
+  const start = base - (base % size);
+  return [start, start + size - 1];
+}
+
+/**
+ * Two free /24s for the compose twin's networks (TWIN_PUBLIC_NET, TWIN_PRIVATE_NET): its defaults sit in
+ * Docker's own pool, where the other tests' env:ups are handed /16s, and Docker refuses an overlap. These
+ * come from the pool's far end, clear of every Docker network and host route there is now.
+ */
+async function freeComposeNets(): Promise<{ TWIN_PUBLIC_NET: string; TWIN_PRIVATE_NET: string }> {
+  const ids = (await run("docker", ["network", "ls", "-q"])).stdout.split("\n").filter(Boolean);
+  const inspected = await run("docker", [
+    "network",
+    "inspect",
+    "--format",
+    "{{range .IPAM.Config}}{{.Subnet}} {{end}}",
+    ...ids,
+  ]);
+  const routes = await run("ip", ["-4", "route", "show"]);
+  const taken = [
+    ...inspected.stdout.split(/\s+/),
+    ...routes.stdout.split("\n").map((line) => line.split(" ")[0]),
+  ]
+    .filter((cidr): cidr is string => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(cidr ?? ""))
+    .map(rangeOf);
+  const free = (third: number) => {
+    const [start, end] = rangeOf(`192.168.${third}.0/24`);
+    return taken.every(([from, to]) => end < from || start > to);
+  };
+  for (let third = 254; third > 200; third -= 2)
+    if (free(third) && free(third + 1))
+      return { TWIN_PUBLIC_NET: `192.168.${third}`, TWIN_PRIVATE_NET: `192.168.${third + 1}` };
+  throw new Error("no two free /24s in 192.168.200.0-255.255 for the compose twin's networks");
+}
+
 /**
  * docker-compose.yml, generated for this run's own environment name (so a developer's compose twin is
  * never touched), brought up by the real docker-compose: the same twin as env:up, reached the same way.
@@ -25,6 +65,7 @@ describe("the docker-compose twin", () => {
   const name = `itc-${inject("runOwner").replace(/^test-/, "")}`;
   let config: HarnessConfig;
   let compose: string[];
+  let nets: Awaited<ReturnType<typeof freeComposeNets>>;
   let up: { code: number | null; stdout: string; stderr: string };
 
   beforeAll(async () => {
@@ -34,12 +75,19 @@ describe("the docker-compose twin", () => {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${name}.yml`);
     writeFileSync(file, await renderCompose(currentComposeDocument(config, name), config.repoRoot));
+    nets = await freeComposeNets();
     compose = [binary, "-f", file, "--project-directory", config.repoRoot, "-p", name];
-    up = await run(compose[0] as string, [...compose.slice(1), "up", "-d"], { cwd: config.repoRoot });
+    up = await run(compose[0] as string, [...compose.slice(1), "up", "-d"], {
+      cwd: config.repoRoot,
+      env: { ...process.env, ...nets },
+    });
   });
 
   afterAll(async () => {
-    await run(compose[0] as string, [...compose.slice(1), "down", "-v"], { cwd: config.repoRoot });
+    await run(compose[0] as string, [...compose.slice(1), "down", "-v"], {
+      cwd: config.repoRoot,
+      env: { ...process.env, ...nets },
+    });
     await stopEnvironment(config);
   });
 
