@@ -1,5 +1,7 @@
 import { envEgress } from "./twin/egress-cli.ts";
 import { envFailover } from "./twin/failover-cli.ts";
+import { runFleetController } from "./twin/fleet-controller.ts";
+import { envScale } from "./twin/scale-cli.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "./config.ts";
@@ -37,6 +39,9 @@ const USAGE = `usage: tsx harness/cli.ts <command>
   egress   what the twin's containers tried to reach outside it (names its resolver does not hold)
   failover database   RDS's reboot with failover (phase 2): the standby promoted, the endpoint moved,
            the old primary back as the synchronous standby
+  scale <n>   the group's desired capacity (phase 2, within its min and max); waits until n are healthy
+  controller   (started by up in phase 2) the group's controller: replaces dead or unhealthy instances,
+           keeps the desired capacity
   compose-write   regenerate docker-compose.yml from the harness's definitions
   compose-setup   (inside docker-compose's setup service) deploy the stacks and write the services' files`;
 
@@ -125,6 +130,11 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
       return envEgress();
     case "failover":
       return envFailover(argv.slice(1));
+    case "scale":
+      return envScale(argv.slice(1));
+    case "controller":
+      await runFleetController(loadConfig(), signal);
+      return 0;
     case "compose-write": {
       const config = loadConfig();
       writeFileSync(

@@ -54,6 +54,15 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ HARNESS_PHASE: "4" })).toThrow(/phase 4 .* is not a phase of the architecture/);
   });
 
+  it("runs the group's clock at AWS's pace unless HARNESS_TIME_SCALE speeds it up, from 1 to 600 times", () => {
+    expect(loadConfig({}).timeScale).toBe(1);
+    expect(loadConfig({ HARNESS_TIME_SCALE: "12.5" }).timeScale).toBe(12.5);
+    for (const bad of ["0.5", "601", "fast"])
+      expect(() => loadConfig({ HARNESS_TIME_SCALE: bad })).toThrow(
+        `HARNESS_TIME_SCALE=${bad} is not a number from 1 to 600`,
+      );
+  });
+
   it("checks the seconds settings: the app's start timeout a whole number from 5, the grace positive", () => {
     expect(loadConfig({ HARNESS_APP_START_TIMEOUT: "5" }).appStartTimeoutMs).toBe(5000);
     expect(() => loadConfig({ HARNESS_APP_START_TIMEOUT: "4" })).toThrow(/whole number of seconds >= 5/);

@@ -42,6 +42,11 @@ export interface HarnessConfig {
   readonly envName: string;
   /** Which phase of the architecture the twin runs (HARNESS_PHASE or env:up's --phase; default 1). */
   readonly phase: TwinPhase;
+  /**
+   * How many times faster than AWS the group's clock runs for drills (HARNESS_TIME_SCALE, default 1):
+   * grace periods and cooldowns are divided by it, and every figure that is says so.
+   */
+  readonly timeScale: number;
   /** The user's Spring Boot jar (HARNESS_APP_JAR); the reference jar when unset. */
   readonly appJar: string | undefined;
   /**
@@ -114,6 +119,18 @@ function twinPhase(env: Env): TwinPhase {
     `phase ${raw} (HARNESS_PHASE or env:up's --phase) is not a phase of the architecture`,
     "use 1 (one instance, the default), 2 (ALB, Auto Scaling, Multi-AZ RDS) or 3 (ECS Fargate), or env:up's --phase N",
   );
+}
+
+/** HARNESS_TIME_SCALE: a number from 1 (AWS's clock) to 600. */
+function timeScale(env: Env): number {
+  const raw = nonEmpty(env, "HARNESS_TIME_SCALE") ?? "1";
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 1 || value > 600)
+    throw new ConfigError(
+      `HARNESS_TIME_SCALE=${raw} is not a number from 1 to 600`,
+      "unset it for AWS's own grace periods and cooldowns, or give how many times faster a drill's should pass (e.g. 10)",
+    );
+  return value;
 }
 
 /** Seconds from `name` (or `fallback`): positive, or a whole number of at least `wholeFrom` when given. */
@@ -206,6 +223,7 @@ export function loadConfig(env: Env = process.env): HarnessConfig {
     dockerHost: nonEmpty(env, "DOCKER_HOST"),
     envName,
     phase: twinPhase(env),
+    timeScale: timeScale(env),
     ...appSettings(env),
     interruptGraceMs:
       seconds(env, "HARNESS_INTERRUPT_GRACE", 60, "an interrupted env:up may spend cleaning up") * 1000,

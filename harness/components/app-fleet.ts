@@ -2,14 +2,19 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import { addressOn } from "../drills/address-on.ts";
 import { EnvironmentError } from "../errors.ts";
 import { say } from "../support/progress.ts";
+import { readDesired } from "../twin/fleet-desired.ts";
+import { fleetMembers, memberName } from "../twin/fleet-members.ts";
 import {
   groupInstances,
   instanceUserData,
   launchGroupInstance,
+  terminateGroupInstance,
   type DeployedGroup,
   type GroupInstance,
 } from "../twin/group-instances.ts";
+import { run } from "../support/run.ts";
 import type { ComponentInstance, InstanceShape, PlanContext, StartedGroup, TwinGraph } from "./component.ts";
+import { LABEL_EC2_INSTANCE, LABEL_ZONE } from "../twin/identity.ts";
 import { startInstance } from "./instance-start.ts";
 import type { TwinContainer } from "./resume.ts";
 
@@ -36,28 +41,67 @@ export interface Fleet extends StartedGroup {
 /** The group's instances are app-1, app-2, ... in the order EC2 launched them. */
 export const fleetMemberName = (member: number) => `app-${member + 1}`;
 
-/** Phase 2's API instances: one per instance of the group's desired capacity (one before the deploy says). */
+/**
+ * Phase 2's API instances: those a running environment has, else one per instance of the group's
+ * desired capacity (one before the deploy says).
+ */
 export function fleetInstances(shape: InstanceShape): ComponentInstance[] {
-  const size = shape.fleet?.desiredCapacity ?? 1;
-  return Array.from({ length: size }, (_, member) => ({
-    name: fleetMemberName(member),
-    step: "fleet",
-    member,
-  }));
+  const names =
+    shape.members ?? Array.from({ length: shape.fleet?.desiredCapacity ?? 1 }, (_, i) => fleetMemberName(i));
+  return names.map((name, member) => ({ name, step: "fleet", member }));
+}
+
+/** One instance to bring up: its name, the EC2 instance it plays, and why its old container cannot stay. */
+interface Placed {
+  readonly name: string;
+  readonly instance: GroupInstance;
+  readonly replaceBecause?: string;
 }
 
 /**
- * The group's instances in EC2, as Auto Scaling keeps them at its desired capacity: those the emulator
- * still holds (a resumed environment), and new ones launched from the launch template up to it.
+ * The group's instances at its desired capacity, each paired with the container that plays it: a
+ * container whose EC2 instance the emulator still holds keeps it (a resume); an EC2 instance no
+ * container plays is terminated, and a container whose instance is gone is replaced (or removed when
+ * the group is smaller now), as the group replaces them; new instances are launched from the launch
+ * template (balanced over the zones) for the rest.
  */
-async function launchToDesired(
+async function placeMembers(
   ec2: EC2Client,
   group: DeployedGroup,
+  environment: string,
   desired: number,
-): Promise<GroupInstance[]> {
-  const running = await groupInstances(ec2, group.name);
-  while (running.length < desired) running.push(await launchGroupInstance(ec2, group, running));
-  return running.slice(0, desired);
+): Promise<Placed[]> {
+  const containers = await fleetMembers(environment);
+  const held = await groupInstances(ec2, group.name);
+  const heldIds = new Map(held.map((instance) => [instance.instanceId, instance]));
+  const kept = containers
+    .filter((member) => member.instanceId && heldIds.has(member.instanceId))
+    .slice(0, desired);
+  const keptIds = new Set(kept.map((member) => member.instanceId));
+  for (const instance of held.filter((candidate) => !keptIds.has(candidate.instanceId)))
+    await terminateGroupInstance(ec2, instance.instanceId);
+  const stale = containers.filter((member) => !kept.includes(member));
+  const placed: Placed[] = kept.map((member) => ({
+    name: member.name,
+    instance: heldIds.get(member.instanceId ?? "") as GroupInstance,
+  }));
+  while (placed.length < desired) {
+    const instance = await launchGroupInstance(
+      ec2,
+      group,
+      placed.map((entry) => entry.instance),
+    );
+    const name = memberName(placed.map((entry) => entry.name));
+    const replaced = stale.some((member) => member.name === name);
+    placed.push({
+      name,
+      instance,
+      ...(replaced ? { replaceBecause: "the EC2 instance it played is gone" } : {}),
+    });
+  }
+  for (const member of stale.filter((candidate) => !placed.some((entry) => entry.name === candidate.name)))
+    await run("docker", ["rm", "-f", member.id]);
+  return placed;
 }
 
 /**
@@ -76,15 +120,24 @@ export function planFleet(graph: TwinGraph, context: PlanContext): void {
       if (!topology.fleet || !group)
         throw new EnvironmentError("the deployed backend has no Auto Scaling group (phase 2 runs one)");
       const ec2 = backendClients.ec2;
-      const instances = await launchToDesired(ec2, group, topology.fleet.desiredCapacity);
+      const desired = readDesired(context.dir, topology.fleet);
+      const placed = await placeMembers(ec2, group, context.environment, desired);
       say(
-        `[app] group ${group.name} at ${instances.length}: ${instances.map((i) => `${i.instanceId} (${i.availabilityZone})`).join(", ")}`,
+        `[app] group ${group.name} at ${placed.length}: ${placed.map(({ name, instance }) => `${name} ${instance.instanceId} (${instance.availabilityZone})`).join(", ")}`,
       );
       const members = await Promise.all(
-        instances.map(async (instance, member) => {
-          const name = fleetMemberName(member);
+        placed.map(async ({ name, instance, replaceBecause }) => {
           const userData = await instanceUserData(ec2, instance.instanceId);
-          const container = await startInstance(context, inputs, { name, userData }, signal);
+          const labels = {
+            [LABEL_EC2_INSTANCE]: instance.instanceId,
+            [LABEL_ZONE]: instance.availabilityZone,
+          };
+          const container = await startInstance(
+            context,
+            inputs,
+            { name, userData, labels, ...(replaceBecause ? { replaceBecause } : {}) },
+            signal,
+          );
           return {
             name,
             container,

@@ -1,8 +1,6 @@
 import { join } from "node:path";
-import { INSTANCE_PATHS, type InstanceRelease } from "../containers/instance-container.ts";
-import { readAppBundle } from "../reference-builds/app-bundle.ts";
-import { readAppEnvFile } from "../reference-builds/app-env-file.ts";
-import { buildReferenceJar } from "../reference-builds/backend-jar.ts";
+import { INSTANCE_PATHS } from "../containers/instance-container.ts";
+import { appRelease, type AppRelease } from "./app-release.ts";
 import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
 import { EnvironmentError } from "../errors.ts";
 import { fleetInstances, planFleet } from "./app-fleet.ts";
@@ -11,9 +9,6 @@ import { startInstance } from "./instance-start.ts";
 import { composePorts } from "./compose-parts.ts";
 import type { ComponentKind, PlanContext, TwinGraph } from "./component.ts";
 import type { TwinContainer } from "./resume.ts";
-
-/** The release the instance's boot lays after its user data: all but the unit file it is started by. */
-export type AppRelease = Omit<InstanceRelease, "unitFile">;
 
 declare module "./component.ts" {
   interface TwinSteps {
@@ -31,29 +26,7 @@ function planRelease(graph: TwinGraph, { config, owner, resolver }: PlanContext)
   graph.add("jar", {
     component: "app",
     what: config.appDir ? "release bundle checked" : config.appJar ? "jar checked" : "reference jar",
-    run: async (_, signal): Promise<AppRelease> => {
-      const settings = config.appEnvFile ? readAppEnvFile(config.appEnvFile).content : undefined;
-      const extra = {
-        ...(settings === undefined ? {} : { settings }),
-        settingsOverride: config.appEnvOverride,
-      };
-      if (config.appDir) {
-        const bundle = readAppBundle(config.appDir);
-        const files = bundle.files.map((file) => ({ ...file, source: join(bundle.dir, file.path) }));
-        return { jarPath: bundle.jar, files, ...extra };
-      }
-      const jarPath =
-        config.appJar ??
-        (
-          await buildReferenceJar(
-            config,
-            () => resolver.resolve("postgres").then((i) => i.reference),
-            owner,
-            signal,
-          )
-        ).path;
-      return { jarPath, ...extra };
-    },
+    run: (_, signal) => appRelease(config, resolver, owner, signal),
   });
 }
 

@@ -74,8 +74,11 @@ export function containerOf(result: unknown, instance: ComponentInstance): { get
   return member.container;
 }
 
-/** What decides a kind's instances: the phase, and in phase 2 the group's size (unknown before the deploy). */
-export type InstanceShape = Pick<Topology, "phase" | "fleet">;
+/**
+ * What decides a kind's instances: the phase, and in phase 2 the group (its size is unknown before the
+ * deploy) or, in a running environment, the names of the group's instances it has now.
+ */
+export type InstanceShape = Pick<Topology, "phase" | "fleet"> & { readonly members?: readonly string[] };
 
 /** What a component needs to add its start-up steps to an environment's graph. */
 export interface PlanContext {

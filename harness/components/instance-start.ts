@@ -19,6 +19,12 @@ export interface InstanceToStart {
   readonly userData: string;
   /** Phase 1's Elastic IP stand-in: the loopback address its ports are published on. */
   readonly entryAddress?: string;
+  /** Labels beside the instance's own (the EC2 instance a group's container plays). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Runs once its egress guard is in, before its boot runs anything (a new member's firewall). */
+  readonly guarded?: (containerId: string) => Promise<void>;
+  /** Why an existing container of this name cannot be kept (the EC2 instance it played is gone). */
+  readonly replaceBecause?: string;
 }
 
 /** True when the instance answers 200 on /api/health from inside its own namespace. */
@@ -40,7 +46,10 @@ export function startInstance(
   const { config, owner, labels, containerName, resume } = context;
   const { name, entryAddress } = instance;
   const spec = guardSpec(context, name, inputs["image:netkit"], inputs.networks);
-  const guard = (id: string, wait: AbortSignal) => guardInstance(spec, name, id, resume, wait);
+  const guard = async (id: string, wait: AbortSignal) => {
+    await guardInstance(spec, name, id, resume, wait);
+    await instance.guarded?.(id);
+  };
   const healthy = (id: string, wait: AbortSignal) =>
     entryAddress === undefined
       ? healthyInside(id)
@@ -58,7 +67,7 @@ export function startInstance(
             region: inputs.deploy.backend.stack.region,
             certificate: inputs["certificate:api"],
             owner,
-            labels: labels(name),
+            labels: { ...labels(name), ...instance.labels },
             name: containerName(name),
             limits: inputs.deploy.topology.api,
             networks: inputs.networks,
@@ -74,6 +83,7 @@ export function startInstance(
         await guard(id, wait);
         await waitResumed(id, name, () => healthy(id, wait), wait, config.appStartTimeoutMs);
       },
+      ...(instance.replaceBecause ? { replaceBecause: instance.replaceBecause } : {}),
     },
     signal,
   );

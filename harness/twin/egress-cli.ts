@@ -6,7 +6,7 @@ import { readEgress } from "./egress.ts";
 import type { InstanceShape } from "../components/component.ts";
 import { guardOf } from "../components/egress.ts";
 import { instanceNames } from "../components/registry.ts";
-import { readEnvironment } from "./environment-state.ts";
+import { readEnvironment, shapeOf } from "./environment-state.ts";
 
 /** The instances an egress guard watches, in the environment of this shape. */
 function guardedInstances(shape: InstanceShape | undefined): string[] {
@@ -27,7 +27,8 @@ export function egressLines(attempts: readonly EgressAttempt[], shown = 5): stri
 export async function envEgress(): Promise<number> {
   const config = loadConfig();
   await ensureEngine(config);
-  const shape = readEnvironment(config)?.topology;
+  const saved = readEnvironment(config);
+  const shape = saved && shapeOf(saved);
   const attempts = await readEgress(config.envName, shape);
   if (!attempts) {
     say(`environment "${config.envName}" has no resolver to read (is it up? npm run env:status)`);

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { loadConfig } from "../config.ts";
+import { loadConfig, type HarnessConfig } from "../config.ts";
 import { ensureEngine } from "../engine/docker-engine.ts";
 import { formatMs, out, say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
@@ -16,7 +16,9 @@ import {
 } from "./environment.ts";
 import { egressLines } from "./egress-cli.ts";
 import { readEgress } from "./egress.ts";
-import { envDir } from "./environment-state.ts";
+import { envDir, shapeOf } from "./environment-state.ts";
+import { controllerFiles, controllerPid } from "./controller-process.ts";
+import { readDesired } from "./fleet-desired.ts";
 import { containerNameOf, LABEL_COMPONENT, LABEL_OWNER, ownerOf, volumeNameOf } from "./identity.ts";
 import { containerCount, isEmpty, surveyEnvironment, type Survey } from "./survey.ts";
 
@@ -33,9 +35,9 @@ export function describeEnvironment(environment: Environment): string {
   const rules = Object.entries(hosts)
     .map(([host, address]) => `MAP ${host} ${address}`)
     .join(", ");
-  const fleet = environment.topology.fleet;
-  const api = fleet
-    ? `ALB (HAProxy) -> ${fleet.desiredCapacity} instances  ${hosts[apiHost]} (80, 443)`
+  const members = shapeOf(environment).members;
+  const api = members
+    ? `ALB (HAProxy) -> ${members.length} instances  ${hosts[apiHost]} (80, 443)`
     : `nginx -> Spring Boot        ${hosts[apiHost]} (80, 443, 8080)`;
   return [
     `  ${environment.urls.site.padEnd(34)} edge (CloudFront stand-in)  ${hosts[new URL(environment.urls.site).hostname]}`,
@@ -145,7 +147,7 @@ export async function envStatus(): Promise<number> {
   const config = loadConfig();
   await ensureEngine(config);
   const environment = readEnvironment(config);
-  const rows = await instanceStatus(config.envName, COMPONENTS, environment?.topology);
+  const rows = await instanceStatus(config.envName, COMPONENTS, environment && shapeOf(environment));
   if (!environment && rows.every((row) => row.state === "missing")) {
     say(
       hasKeptState(config)
@@ -159,7 +161,8 @@ export async function envStatus(): Promise<number> {
   );
   for (const row of rows) out(`  ${row.instance.padEnd(12)} ${row.state.padEnd(8)} ${row.usage}`);
   if (environment) out(describeEnvironment(environment));
-  const egress = await readEgress(config.envName, environment?.topology);
+  if (environment?.topology.fleet) out(controllerLine(environment));
+  const egress = await readEgress(config.envName, environment && shapeOf(environment));
   if (egress) for (const line of egressLines(egress)) out(line);
   const dead = rows.filter((row) => row.state !== "running");
   if (dead.length === 0) return 0;
@@ -182,13 +185,30 @@ export async function instanceContainer(environment: string, instance: string): 
   return listed.stdout.trim().split("\n")[0] || undefined;
 }
 
+/** Phase 2: whether the group's controller runs, and the group's desired capacity. */
+function controllerLine(environment: Environment): string {
+  const fleet = environment.topology.fleet;
+  const pid = controllerPid(environment.dir);
+  const desired = fleet ? readDesired(environment.dir, fleet) : 0;
+  const group = `desired ${desired} (min ${fleet?.minSize}, max ${fleet?.maxSize})`;
+  return pid === undefined
+    ? `  group controller: NOT running (${envPrefix(environment.name)}npm run env:up -- --phase 2 starts it); ${group}`
+    : `  group controller: running (pid ${pid}, log ${controllerFiles(environment.dir).log}); ${group}`;
+}
+
+/** The instances of the environment as env:up last saved it (phase 1's when it has no description). */
+function savedShape(config: HarnessConfig): InstanceShape | undefined {
+  const environment = readEnvironment(config);
+  return environment && shapeOf(environment);
+}
+
 export async function envLogs(
   argv: readonly string[],
   components: readonly ComponentKind[] = COMPONENTS,
 ): Promise<number> {
   const config = loadConfig();
   await ensureEngine(config);
-  const names = instanceNames(components, readEnvironment(config)?.topology);
+  const names = instanceNames(components, savedShape(config));
   const instance = argv.find((arg) => !arg.startsWith("-")) ?? "app";
   if (!names.includes(instance)) {
     say(`unknown component ${instance}; one of: ${names.join(", ")}`);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TwinAddresses } from "../components/component.ts";
+import type { InstanceShape, TwinAddresses } from "../components/component.ts";
 import type { HarnessConfig } from "../config.ts";
 import type { EntryPoints } from "./entry-points.ts";
 import type { Topology } from "./topology.ts";
@@ -49,6 +49,13 @@ export interface Environment {
  */
 export type TwinContainers = Readonly<Record<"emulator" | "database" | "app" | "proxy" | "edge", string>> &
   Readonly<Record<string, string>>;
+
+/** The instances a running environment has: its phase, its group and the group's instances now. */
+export function shapeOf(environment: Environment): InstanceShape {
+  const members = Object.keys(environment.containers).filter((name) => /^app-\d+$/.test(name));
+  const { phase, fleet } = environment.topology;
+  return fleet ? { phase, fleet, members } : { phase };
+}
 
 /** The environment's directory: its CA, keys, generated files and saved description. */
 export const envDir = (config: HarnessConfig, name: string) => join(config.stateDir, "envs", name);

@@ -14,6 +14,7 @@ import { removeLabelled } from "../support/cleanup.ts";
 import { say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
 import { bringUp } from "./bring-up.ts";
+import { controllerFiles, ensureController, stopController } from "./controller-process.ts";
 import {
   allocateEntryPoints,
   octetOf,
@@ -85,6 +86,8 @@ export async function stopEnvironment(
   options: StopOptions = {},
 ): Promise<string[]> {
   const keep = options.keepData ? { keepVolumesLabelled: LABEL_DATA } : {};
+  // The group's controller first: it would replace the instances being removed.
+  await stopController(envDir(config, name));
   const leftovers = await removeLabelled(LABEL_OWNER, ownerOf(name), keep);
   if (leftovers.length === 0) {
     if (options.keepData) clearExceptKept(envDir(config, name));
@@ -92,6 +95,15 @@ export async function stopEnvironment(
     releaseEntryPoints(name, claimsDir(config));
   }
   return leftovers;
+}
+
+/** Phase 2: the group's controller watches the environment (started unless it runs already). */
+async function watchGroup(environment: Environment): Promise<void> {
+  if (!environment.topology.fleet) return;
+  const pid = await ensureController(environment.name, environment.dir);
+  say(
+    `[controller] the group's controller watches it (pid ${pid}; log ${controllerFiles(environment.dir).log})`,
+  );
 }
 
 /** True when the environment has been up with its data (a resume or a repair would keep it). */
@@ -178,7 +190,7 @@ function refuseUnbuiltPhase(phase: HarnessConfig["phase"]): void {
   if (phase === 1) return;
   if (phase === 2) {
     say(
-      "[phase 2] not stood in yet: Auto Scaling's replacement and scaling (the group stays at its desired capacity, a dead instance is not replaced), and the message broker (each instance's STOMP broker is its own: an event published through one instance reaches only the subscribers connected to it)",
+      "[phase 2] not stood in yet: CPU target tracking (the group stays at its desired capacity; npm run env:scale sets it), and the message broker (each instance's STOMP broker is its own: an event published through one instance reaches only the subscribers connected to it)",
     );
     return;
   }
@@ -203,8 +215,10 @@ export async function startEnvironment(
       `environment "${name}" is up as phase ${existing.topology.phase}, not phase ${config.phase}`,
       `take it down first (${name === "default" ? "" : `HARNESS_ENV=${name} `}npm run env:down), or use another HARNESS_ENV for phase ${config.phase}`,
     );
-  if (existing && allRunning(await surveyEnvironment(name), existing))
+  if (existing && allRunning(await surveyEnvironment(name), existing)) {
+    await watchGroup(existing);
     return { environment: existing, reused: true };
+  }
 
   // Bad input is refused before anything starts.
   if (config.appJar) checkSpringBootJar(config.appJar);
@@ -226,6 +240,7 @@ export async function startEnvironment(
     const { environment, keep } = await bringUp({ config, dir, entries, resume, kept }, graph);
     writeKept(dir, { since: kept?.since ?? environment.startedAt, ...keep });
     writeEnvironment(environment);
+    await watchGroup(environment);
     return { environment, reused: false, ...(kept ? { resumed: resume.describe() } : {}) };
   } catch (error) {
     say(

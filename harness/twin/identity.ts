@@ -30,5 +30,11 @@ export const labelsOf = (environment: string, instance: string): Record<string, 
  */
 export const LABEL_DATA = "io.threadcast.harness.data";
 
+/** On each of the group's instance containers: the EC2 instance it plays (i-...). */
+export const LABEL_EC2_INSTANCE = "io.threadcast.harness.ec2-instance";
+
+/** ... and the availability zone EC2 placed it in (Auto Scaling's scale-in balances over them). */
+export const LABEL_ZONE = "io.threadcast.harness.availability-zone";
+
 /** A named volume of an environment: tc-<environment>-<role> (database-data). */
 export const volumeNameOf = (environment: string, role: string) => `tc-${environment}-${role}`;

@@ -10,12 +10,19 @@ import { publishedPorts } from "../drills/published-ports.ts";
 import { cli, leftovers, type CliResult } from "../testing/env-cli.ts";
 import { readEnvironment, stopEnvironment, type Environment } from "./environment.ts";
 import { GROUP_NAME_TAG } from "./group-instances.ts";
+import { fleetMembers } from "./fleet-members.ts";
+import { targetHealth } from "../containers/load-balancer-targets.ts";
+import { run } from "../support/run.ts";
+import { waitFor } from "../support/wait-for.ts";
 import { Api } from "../client/api.ts";
 import { targetAgent, twinTarget } from "../client/target.ts";
 import { BOOTSTRAP_SUPERUSER } from "../components/database-master-user.ts";
 import { STANDBY } from "../components/database-standby.ts";
 import { replicationState } from "../containers/database-replication.ts";
 
+const never = (): never => {
+  throw new Error("the phase-2 twin has no load balancer");
+};
 const name = `p2-${inject("runOwner").replace(/^test-/, "")}`;
 const config: HarnessConfig = { ...loadConfig(), envName: name };
 
@@ -29,9 +36,13 @@ const stickinessCookie = (headers: Record<string, string | string[] | undefined>
 describe("env:up --phase 2: the load balancer and the group's instances behind the same names", () => {
   let up: CliResult;
   let twin: Environment;
+  const targets = () => targetHealth(twin.containers.alb ?? "", twin.topology.loadBalancer ?? never());
+  const healthyTargets = async () =>
+    (await targets()).filter((target) => target.state === "healthy").map((target) => target.address);
 
   beforeAll(async () => {
-    up = await cli(["up", "--phase", "2"], { HARNESS_ENV: name });
+    // The group's clock ten times AWS's: grace periods and checks in seconds, as a drill runs them.
+    up = await cli(["up", "--phase", "2"], { HARNESS_ENV: name, HARNESS_TIME_SCALE: "10" });
     const saved = readEnvironment(config);
     if (up.code !== 0 || !saved) throw new Error(`env:up --phase 2 failed:\n${up.stderr.slice(-3000)}`);
     twin = saved;
@@ -42,7 +53,7 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
   });
 
   it("says what of phase 2 is not stood in yet, and why no nginx runs on the instances", () => {
-    expect(up.stderr).toContain("[phase 2] not stood in yet: Auto Scaling's replacement and scaling");
+    expect(up.stderr).toContain("[phase 2] not stood in yet: CPU target tracking");
     expect(up.stderr).toContain("[proxy] not stood in on phase 2's instances");
     expect(Object.keys(twin.containers)).not.toContain("proxy");
   });
@@ -135,6 +146,52 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
       { name: expect.any(String), state: "streaming", sync: "sync" },
     ]);
     await agent.close();
+  });
+
+  it("replaces an instance whose container died: a new EC2 instance in its place, registered once healthy", async () => {
+    const [before] = await fleetMembers(name);
+    expect(before?.name).toBe("app-1");
+    let deregistered = false;
+    const killed = await run("docker", ["kill", before?.id ?? ""]);
+    expect(killed.code, killed.stderr).toBe(0);
+    const replaced = await waitFor(
+      "app-1 replaced and healthy in the target group",
+      async () => {
+        const now = (await fleetMembers(name)).find((member) => member.name === "app-1");
+        const registered = await targets();
+        // The dead instance's target is taken out before the next one, which may get its address, boots.
+        if (!registered.some((target) => target.address === before?.address)) deregistered = true;
+        return deregistered &&
+          now?.state === "running" &&
+          now.instanceId !== before?.instanceId &&
+          registered.some((target) => target.address === now.address && target.state === "healthy")
+          ? now
+          : undefined;
+      },
+      240_000,
+    );
+    const { ec2 } = emulatorClients(twin.emulator.endpoint, twin.securityGroups.region);
+    const old = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [before?.instanceId ?? ""] }));
+    expect(old.Reservations?.[0]?.Instances?.[0]?.State?.Name).toBe("terminated");
+    expect(replaced.instanceId).toMatch(/^i-/);
+    expect(await healthyTargets()).toHaveLength(twin.topology.fleet?.desiredCapacity ?? 0);
+  });
+
+  it("scales the group with env:scale within its min and max, and refuses a size outside them", async () => {
+    const fleet = twin.topology.fleet;
+    const refused = await cli(["scale", String((fleet?.maxSize ?? 0) + 1)], { HARNESS_ENV: name });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`from its min ${fleet?.minSize} to its max ${fleet?.maxSize}`);
+    const out = await cli(["scale", "3"], { HARNESS_ENV: name });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^group at 3 instances after .*: app-1 \(.*\), app-2 \(.*\), app-3 \(.*\)$/m);
+    expect(await healthyTargets()).toHaveLength(3);
+    const back = await cli(["scale", String(fleet?.minSize)], { HARNESS_ENV: name });
+    expect(back.code, back.stderr).toBe(0);
+    const members = await fleetMembers(name);
+    expect(members).toHaveLength(fleet?.minSize ?? 0);
+    // Scale-in takes from the zone with the most instances: the group stays in both zones.
+    expect(new Set(members.map((member) => member.availabilityZone)).size).toBe(2);
   });
 
   it("lists the instances and the load balancer in env:status, and env:down leaves nothing", async () => {

@@ -115,3 +115,14 @@ async function restoreSecrets(
   );
   await client.send(new PutSecretValueCommand({ SecretId: jwtArn, SecretString: secrets.jwt }));
 }
+
+/** What a running environment's emulator holds, read back as env:up read it (for the group's controller). */
+export async function readBackDeployment(workDir: string, endpoint: string): Promise<DeployedTwin> {
+  const saved = readSavedDeployment(workDir, endpoint);
+  if (!saved)
+    throw new EnvironmentError(
+      `no deployment saved in ${workDir}: the environment was not brought up by env:up`,
+      "npm run env:up brings it up",
+    );
+  return readDeployedTwin(saved, workDir);
+}

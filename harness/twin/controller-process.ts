@@ -1,0 +1,78 @@
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { REPO_ROOT } from "../config.ts";
+import { EnvironmentError } from "../errors.ts";
+import { processAlive } from "../support/process-alive.ts";
+import { lastLines } from "../support/run.ts";
+
+/** The group controller's pid and log, in the environment's directory. */
+export const controllerFiles = (dir: string) => ({
+  pid: join(dir, "controller.pid"),
+  log: join(dir, "controller.log"),
+});
+
+/** Has the controller look at the group now instead of at its next check (env:scale sends it). */
+export const WAKE_SIGNAL = "SIGUSR1";
+
+/** What the controller prints once it watches the group: its readiness signal. */
+const WATCHING = /^\[controller\] group /m;
+
+/** The controller's pid while it runs, else undefined. */
+export function controllerPid(dir: string): number | undefined {
+  const { pid } = controllerFiles(dir);
+  if (!existsSync(pid)) return undefined;
+  const value = Number(readFileSync(pid, "utf8").trim());
+  return Number.isInteger(value) && value > 0 && processAlive(value) ? value : undefined;
+}
+
+/**
+ * Starts the environment's group controller (`cli.ts controller`, detached, its output in
+ * controller.log) unless it runs already, and waits until it says it watches the group.
+ */
+export async function ensureController(name: string, dir: string, timeoutMs = 120_000): Promise<number> {
+  const running = controllerPid(dir);
+  if (running !== undefined) return running;
+  const files = controllerFiles(dir);
+  const log = openSync(files.log, "a");
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(REPO_ROOT, "harness", "cli.ts"), "controller"],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, HARNESS_ENV: name },
+      detached: true,
+      stdio: ["ignore", log, log],
+    },
+  );
+  closeSync(log);
+  child.unref();
+  if (child.pid === undefined) throw new EnvironmentError("the group controller could not be started");
+  writeFileSync(files.pid, `${child.pid}\n`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = readFileSync(files.log, "utf8");
+    if (WATCHING.test(text)) return child.pid;
+    if (!processAlive(child.pid) || Date.now() > deadline) {
+      await stopController(dir);
+      throw new EnvironmentError(
+        `the group controller ${processAlive(child.pid) ? "did not start watching in time" : "exited"}; its log:\n${lastLines(text, 20)}`,
+        `its whole log is ${files.log}`,
+      );
+    }
+    await delay(200);
+  }
+}
+
+/** Stops the controller (SIGTERM, then SIGKILL after `graceMs`) before its environment is taken down. */
+export async function stopController(dir: string, graceMs = 15_000): Promise<void> {
+  const pid = controllerPid(dir);
+  if (pid !== undefined) {
+    process.kill(pid, "SIGTERM");
+    const deadline = Date.now() + graceMs;
+    while (processAlive(pid) && Date.now() < deadline) await delay(100);
+    if (processAlive(pid)) process.kill(pid, "SIGKILL");
+  }
+  rmSync(controllerFiles(dir).pid, { force: true });
+}
