@@ -100,12 +100,21 @@ export function claimsOf(name: string): string[] {
   });
 }
 
+/** A finished step's progress line: `[component] what: 1.2 s (at 3.4 s)`. */
+const STEP_DONE = /\(at [\d.]+ m?s\)$/;
+
 /**
  * env:up killed (SIGKILL to its whole process group, as an out-of-memory kill or a closed terminal's
- * hang-up that nothing catches) `afterMs` after it started: nothing of it can clean up. Returns its last
- * progress line, to say where it was cut.
+ * hang-up that nothing catches) `afterMs` after its `step`-th finished step: nothing of it can clean up,
+ * and the kill lands inside env:up however fast the machine runs it (a moment counted from the start
+ * can fall after its end). Returns its last progress line, to say where it was cut, and whether the
+ * kill landed (false: env:up ended first).
  */
-export function upKilledAfter(afterMs: number, env: Record<string, string>): Promise<{ lastLine: string }> {
+export function upKilledAfterStep(
+  step: number,
+  afterMs: number,
+  env: Record<string, string>,
+): Promise<{ lastLine: string; killed: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(HARNESS_CLI.command, HARNESS_CLI.args("up"), {
       cwd: REPO_ROOT,
@@ -113,13 +122,24 @@ export function upKilledAfter(afterMs: number, env: Record<string, string>): Pro
       detached: true,
     });
     let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += String(chunk)));
+    let finished = 0;
+    let killed = false;
+    let timer: NodeJS.Timeout | undefined;
+    const kill = () => {
+      killed = child.exitCode === null && child.signalCode === null;
+      if (killed && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    };
+    child.stderr.on("data", (chunk: Buffer) => {
+      const text = String(chunk);
+      stderr += text;
+      finished += text.split("\n").filter((line) => STEP_DONE.test(line)).length;
+      // The fault's moment: where a kill lands is what the drill varies, not a wait for anything.
+      if (finished >= step && timer === undefined) timer = setTimeout(kill, afterMs);
+    });
     child.stdout.resume();
-    // The fault's moment: where a kill lands is what the drill varies, not a wait for anything.
-    const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"), afterMs);
     child.on("exit", () => {
       clearTimeout(timer);
-      resolve({ lastLine: stderr.trim().split("\n").at(-1) ?? "" });
+      resolve({ lastLine: stderr.trim().split("\n").at(-1) ?? "", killed });
     });
   });
 }

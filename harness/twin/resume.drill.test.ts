@@ -7,7 +7,7 @@ import { containerStartedAt } from "../drills/container-started-at.ts";
 import { restartHarnessEngine } from "../drills/restart-engine.ts";
 import { harnessStartedEngine } from "../engine/docker-engine.ts";
 import { run } from "../support/run.ts";
-import { cli, leftovers, upKilledAfter } from "../testing/env-cli.ts";
+import { cli, leftovers, upKilledAfterStep } from "../testing/env-cli.ts";
 import {
   COMPONENT_NAMES,
   containerStates,
@@ -21,8 +21,19 @@ const suffix = inject("runOwner").replace(/^test-/, "");
 const NAME = `rsm-${suffix}`;
 const configFor = (envName: string): HarnessConfig => ({ ...loadConfig(), envName });
 const config = configFor(NAME);
-/** A moment for a fault to land in env:up: anywhere from its first containers to its last checks. */
-const randomMoment = () => 5_000 + Math.floor(Math.random() * 30_000);
+/**
+ * env:up killed at a random moment from its first containers to its app's start: after one of its
+ * 5th to 15th finished steps (of the 19 phase 1 prints), up to a second later.
+ */
+async function upKilledAtRandom(env: Record<string, string>): Promise<{ lastLine: string }> {
+  const killed = await upKilledAfterStep(
+    5 + Math.floor(Math.random() * 11),
+    Math.floor(Math.random() * 1_000),
+    env,
+  );
+  if (!killed.killed) throw new Error(`env:up ended before the kill landed (last: ${killed.lastLine})`);
+  return killed;
+}
 const line = (instance: string, outcome: string) =>
   expect.stringMatching(new RegExp(`^${instance}\\s+${outcome}\\b`));
 
@@ -167,7 +178,7 @@ describe("a twin that survives the machine: resume, repair and recovery keep its
     expect(status.code).toBe(3);
     expect(status.stderr).toMatch(/is down with its data kept .*npm run env:up resumes it/);
 
-    const killed = await upKilledAfter(randomMoment(), { HARNESS_ENV: NAME });
+    const killed = await upKilledAtRandom({ HARNESS_ENV: NAME });
     const result = await startEnvironment(config);
     expect(result.resumed, `after a kill at: ${killed.lastLine}`).toEqual(
       expect.arrayContaining([
@@ -179,7 +190,7 @@ describe("a twin that survives the machine: resume, repair and recovery keep its
 
   it("starts afresh after a first env:up killed at a random point, and touches no other environment", async () => {
     const other = `rsk-${suffix}`;
-    const killed = await upKilledAfter(randomMoment(), { HARNESS_ENV: other });
+    const killed = await upKilledAtRandom({ HARNESS_ENV: other });
     const up = await cli(["up"], { HARNESS_ENV: other });
     try {
       expect(up.code, `after a kill at: ${killed.lastLine}\n${up.stderr.slice(-2000)}`).toBe(0);
