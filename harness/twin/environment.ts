@@ -190,7 +190,7 @@ function refuseUnbuiltPhase(phase: HarnessConfig["phase"]): void {
   if (phase === 1) return;
   if (phase === 2) {
     say(
-      "[phase 2] not stood in yet: CPU target tracking (the group stays at its desired capacity; npm run env:scale sets it), and the message broker (each instance's STOMP broker is its own: an event published through one instance reaches only the subscribers connected to it)",
+      "[phase 2] not stood in yet: the message broker (each instance's STOMP broker is its own: an event published through one instance reaches only the subscribers connected to it)",
     );
     return;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { scaledSeconds } from "./fleet-controller.ts";
+import { scaledSeconds } from "./scaled-seconds.ts";
 import { memberName, scaleInChoice } from "./fleet-members.ts";
 
 describe("the group's instances", () => {

@@ -7,6 +7,8 @@ export interface CpuTarget {
   readonly targetPercent: number;
   /** Seconds a new instance's CPU is left out of the group's average (EstimatedInstanceWarmup). */
   readonly warmupSeconds: number;
+  /** The policy only scales out (DisableScaleIn). */
+  readonly disableScaleIn: boolean;
 }
 
 /** The Auto Scaling group the twin plays with instance containers, read from its template resources. */
@@ -48,6 +50,7 @@ function cpuTarget(resources: Resources, groupId: string): CpuTarget | undefined
       logicalId,
       targetPercent: Number(config?.TargetValue),
       warmupSeconds: Number(props.EstimatedInstanceWarmup ?? GROUP_DEFAULTS.warmupSeconds),
+      disableScaleIn: config?.DisableScaleIn === true,
     };
   });
   if (found.length > 1)

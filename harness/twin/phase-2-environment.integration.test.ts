@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -11,6 +12,7 @@ import { cli, leftovers, type CliResult } from "../testing/env-cli.ts";
 import { readEnvironment, stopEnvironment, type Environment } from "./environment.ts";
 import { GROUP_NAME_TAG } from "./group-instances.ts";
 import { fleetMembers } from "./fleet-members.ts";
+import { controllerFiles } from "./controller-process.ts";
 import { targetHealth } from "../containers/load-balancer-targets.ts";
 import { run } from "../support/run.ts";
 import { waitFor } from "../support/wait-for.ts";
@@ -53,7 +55,7 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
   });
 
   it("says what of phase 2 is not stood in yet, and why no nginx runs on the instances", () => {
-    expect(up.stderr).toContain("[phase 2] not stood in yet: CPU target tracking");
+    expect(up.stderr).toContain("[phase 2] not stood in yet: the message broker");
     expect(up.stderr).toContain("[proxy] not stood in on phase 2's instances");
     expect(Object.keys(twin.containers)).not.toContain("proxy");
   });
@@ -177,7 +179,7 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
     expect(await healthyTargets()).toHaveLength(twin.topology.fleet?.desiredCapacity ?? 0);
   });
 
-  it("scales the group with env:scale within its min and max, and refuses a size outside them", async () => {
+  it("scales the group with env:scale within its min and max, and the idle group back in by CPU target tracking", async () => {
     const fleet = twin.topology.fleet;
     const refused = await cli(["scale", String((fleet?.maxSize ?? 0) + 1)], { HARNESS_ENV: name });
     expect(refused.code).toBe(1);
@@ -186,12 +188,28 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/^group at 3 instances after .*: app-1 \(.*\), app-2 \(.*\), app-3 \(.*\)$/m);
     expect(await healthyTargets()).toHaveLength(3);
-    const back = await cli(["scale", String(fleet?.minSize)], { HARNESS_ENV: name });
-    expect(back.code, back.stderr).toBe(0);
-    const members = await fleetMembers(name);
-    expect(members).toHaveLength(fleet?.minSize ?? 0);
+    // Idle, the group's CPU is far below 90% of the 60% target: once app-3's warm-up is over, the policy
+    // takes the group back to the capacity that brings the CPU to its target, bounded by the min.
+    const controllerLog = () => readFileSync(controllerFiles(twin.dir).log, "utf8");
+    await waitFor(
+      "CPU target tracking to scale the idle group in",
+      () =>
+        /CPU target tracking: desired 3 -> 2, as the group's CPU stayed below 54\.0%/.test(controllerLog())
+          ? true
+          : undefined,
+      180_000,
+    );
+    const members = await waitFor(
+      "the group back at its min",
+      async () => {
+        const now = await fleetMembers(name);
+        return now.length === fleet?.minSize ? now : undefined;
+      },
+      60_000,
+    );
     // Scale-in takes from the zone with the most instances: the group stays in both zones.
     expect(new Set(members.map((member) => member.availabilityZone)).size).toBe(2);
+    expect(await healthyTargets()).toHaveLength(fleet?.minSize ?? 0);
   });
 
   it("lists the instances and the load balancer in env:status, and env:down leaves nothing", async () => {
