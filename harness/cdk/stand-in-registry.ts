@@ -1,3 +1,4 @@
+import { BROKER_STAND_IN } from "./stand-in-entries/broker-stand-in.ts";
 import { DATABASE_STAND_INS } from "./stand-in-entries/database-stand-ins.ts";
 import { EDGE_STAND_INS } from "./stand-in-entries/edge-stand-ins.ts";
 import { ELASTIC_IP } from "./stand-in-entries/elastic-ip.ts";
@@ -34,4 +35,5 @@ export const STAND_IN_REGISTRY: ReadonlyMap<string, StandInEntry> = byType([
   LAUNCH_TEMPLATE,
   ...LOAD_BALANCER_STAND_INS,
   ...FLEET_STAND_INS,
+  BROKER_STAND_IN,
 ]);

@@ -3,4 +3,5 @@ export const TWIN_HOSTS = {
   database: "database.twin.internal",
   edge: "edge.twin.internal",
   loadBalancer: "alb.twin.internal",
+  broker: "broker.twin.internal",
 } as const;

@@ -15,6 +15,7 @@ import { ApiLoadBalancer } from "./constructs/api-load-balancer.ts";
 import { ApiService } from "./constructs/api-service.ts";
 import { apiUserData } from "./constructs/api-user-data.ts";
 import { Database } from "./constructs/database.ts";
+import { MessageBroker } from "./constructs/message-broker.ts";
 import { Network } from "./constructs/network.ts";
 import { acceptFinding, NO_ROTATION_YET } from "./nag.ts";
 import { SEED, type Phase } from "./settings.ts";
@@ -63,6 +64,12 @@ export class BackendStack extends Stack {
     });
     const apiDomain = `api.${props.domain}`;
     const databaseHost = database.instance.dbInstanceEndpointAddress;
+    const broker = network.brokerSecurityGroup
+      ? new MessageBroker(this, "MessageBroker", {
+          vpc: network.vpc,
+          securityGroup: network.brokerSecurityGroup,
+        })
+      : undefined;
 
     // Phases 1 and 2 boot the same instance; phase 3 runs the jar as a container instead.
     const instanceUserData = () =>
@@ -72,12 +79,16 @@ export class BackendStack extends Stack {
         databaseSecretArn: databaseSecret.secretArn,
         jwtSecretArn: jwtSecret.secretArn,
         logGroupName: logGroup.logGroupName,
+        broker: broker && {
+          stompEndpoint: broker.stompEndpoint,
+          secretArn: broker.credentials.secretArn,
+        },
       });
     if (props.phase === 1) {
       const api = new ApiInstance(this, "Api", {
         vpc: network.vpc,
         securityGroup: network.apiSecurityGroup,
-        role: this.instanceRole(databaseSecret, jwtSecret, logGroup),
+        role: this.instanceRole([databaseSecret, jwtSecret], logGroup),
         userData: instanceUserData(),
       });
       new route53.ARecord(this, "ApiRecord", {
@@ -100,7 +111,10 @@ export class BackendStack extends Stack {
         new ApiFleet(this, "Fleet", {
           vpc: network.vpc,
           securityGroup: network.apiSecurityGroup,
-          role: this.instanceRole(databaseSecret, jwtSecret, logGroup),
+          role: this.instanceRole(
+            [databaseSecret, jwtSecret, ...(broker ? [broker.credentials] : [])],
+            logGroup,
+          ),
           userData: instanceUserData(),
           loadBalancer: balancer,
         });
@@ -159,14 +173,15 @@ export class BackendStack extends Stack {
     declareOutput(this, BACKEND_OUTPUTS.apiLogGroupName, logGroup.logGroupName);
     declareOutput(this, BACKEND_OUTPUTS.apiDomainName, apiDomain);
     declareOutput(this, BACKEND_OUTPUTS.alarmTopicArn, alarmTopic.topicArn);
+    if (broker && network.brokerSecurityGroup) {
+      declareOutput(this, BACKEND_OUTPUTS.brokerStompEndpoint, broker.stompEndpoint);
+      declareOutput(this, BACKEND_OUTPUTS.brokerSecretArn, broker.credentials.secretArn);
+      declareOutput(this, BACKEND_OUTPUTS.brokerSecurityGroupId, network.brokerSecurityGroup.securityGroupId);
+    }
   }
 
-  /** The API instances' role: Session Manager, the CloudWatch agent, and read of the app's two secrets. */
-  private instanceRole(
-    databaseSecret: secretsmanager.ISecret,
-    jwtSecret: secretsmanager.ISecret,
-    logGroup: logs.ILogGroup,
-  ): iam.Role {
+  /** The API instances' role: Session Manager, the CloudWatch agent, and read of the app's secrets. */
+  private instanceRole(secrets: readonly secretsmanager.ISecret[], logGroup: logs.ILogGroup): iam.Role {
     const role = new iam.Role(this, "ApiRole", {
       assumedBy: new iam.ServicePrincipal("ec2.amazonaws.com"),
       description: "ThreadCast API instances: Session Manager, CloudWatch agent, read of the app's secrets",
@@ -182,8 +197,7 @@ export class BackendStack extends Stack {
         "AWS-maintained policies for the SSM and CloudWatch agents track the agents' needs better than a copy would.",
       );
     }
-    databaseSecret.grantRead(role);
-    jwtSecret.grantRead(role);
+    for (const secret of secrets) secret.grantRead(role);
     logGroup.grantWrite(role);
     return role;
   }

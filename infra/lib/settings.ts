@@ -33,6 +33,8 @@ export const SEED = {
   privateSubnetCidrs: ["10.0.10.0/24", "10.0.11.0/24"],
   databaseName: "threadcast",
   databaseUser: "threadcast",
+  /** The API's user on the phase-2 message broker. */
+  brokerUser: "threadcast",
 } as const;
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;

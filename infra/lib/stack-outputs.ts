@@ -27,6 +27,10 @@ export const BACKEND_OUTPUTS = {
   apiLoadBalancerDnsName: "ApiLoadBalancerDnsName",
   /** The load balancer's security group: the source the API's group admits 8080 from. */
   apiLoadBalancerSecurityGroupId: "ApiLoadBalancerSecurityGroupId",
+  /** Phases 2 and 3: the message broker the instances relay STOMP through, its user and its group. */
+  brokerStompEndpoint: "BrokerStompEndpoint",
+  brokerSecretArn: "BrokerSecretArn",
+  brokerSecurityGroupId: "BrokerSecurityGroupId",
 } as const;
 
 export const FRONTEND_OUTPUTS = {

@@ -61,6 +61,48 @@ describe("phase 2: ALB + Auto Scaling + Multi-AZ", () => {
   });
 });
 
+describe("phase 2: the message broker the instances relay STOMP through", () => {
+  const template = () => synth(2).backendTemplate;
+
+  it("is Amazon MQ for ActiveMQ (the engine that speaks STOMP), private, in one private subnet", () => {
+    template().hasResourceProperties("AWS::AmazonMQ::Broker", {
+      EngineType: "ACTIVEMQ",
+      EngineVersion: "5.18",
+      HostInstanceType: "mq.t3.micro",
+      DeploymentMode: "SINGLE_INSTANCE",
+      PubliclyAccessible: false,
+      SubnetIds: [Match.anyValue()],
+    });
+  });
+
+  it("admits STOMP over TLS (61614) from the API's group only", () => {
+    template().hasResourceProperties("AWS::EC2::SecurityGroup", {
+      GroupName: "threadcast-mq-sg",
+      SecurityGroupIngress: Match.absent(),
+    });
+    const ingress = Object.values(template().findResources("AWS::EC2::SecurityGroupIngress")).filter(
+      (rule) => (rule as { Properties: { FromPort?: number } }).Properties.FromPort === 61614,
+    ) as { Properties: { ToPort: number; SourceSecurityGroupId: unknown; CidrIp?: string } }[];
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0]?.Properties).toMatchObject({ ToPort: 61614, SourceSecurityGroupId: expect.anything() });
+    expect(ingress[0]?.Properties.CidrIp).toBeUndefined();
+  });
+
+  it("takes its user from a generated secret, which the instances may read and their user data puts in the app's environment", () => {
+    template().hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: "password", ExcludePunctuation: true }),
+    });
+    const [launch] = Object.values(template().findResources("AWS::EC2::LaunchTemplate")) as unknown[];
+    const userData = JSON.stringify(launch);
+    for (const variable of ["BROKER_RELAY_HOST", "BROKER_RELAY_PORT", "BROKER_USERNAME", "BROKER_PASSWORD"])
+      expect(userData).toContain(variable);
+  });
+
+  it("is not in phase 1", () => {
+    synth(1).backendTemplate.resourceCountIs("AWS::AmazonMQ::Broker", 0);
+  });
+});
+
 describe("phase 3: ECS Fargate behind the ALB, images in ECR", () => {
   const template = () => synth(3).backendTemplate;
 

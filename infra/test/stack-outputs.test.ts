@@ -6,6 +6,9 @@ const PHASE_1_ONLY = [BACKEND_OUTPUTS.apiInstanceId, BACKEND_OUTPUTS.apiPublicIp
 const BALANCED_ONLY = [
   BACKEND_OUTPUTS.apiLoadBalancerDnsName,
   BACKEND_OUTPUTS.apiLoadBalancerSecurityGroupId,
+  BACKEND_OUTPUTS.brokerStompEndpoint,
+  BACKEND_OUTPUTS.brokerSecretArn,
+  BACKEND_OUTPUTS.brokerSecurityGroupId,
 ];
 
 describe("the stack-output contract", () => {

@@ -17,6 +17,8 @@ export interface ApiUserDataProps {
   readonly databaseSecretArn: string;
   readonly jwtSecretArn: string;
   readonly logGroupName: string;
+  /** Phases 2 and later: the message broker the app relays STOMP through. */
+  readonly broker?: { readonly stompEndpoint: string; readonly secretArn: string };
 }
 
 function heredoc(path: string, file: string, marker: string): string[] {
@@ -26,12 +28,38 @@ function heredoc(path: string, file: string, marker: string): string[] {
 }
 
 /**
+ * The broker's lines of the boot script: its user from Secrets Manager, its STOMP endpoint taken apart
+ * (stomp+ssl://<host>:<port>), and what the environment file gets (the relay runs over TLS).
+ */
+function brokerLines(props: ApiUserDataProps): { fetch: string[]; env: string[]; unset: string } {
+  if (!props.broker) return { fetch: [], env: [], unset: "" };
+  return {
+    fetch: [
+      `broker_secret=$(aws secretsmanager get-secret-value --region ${props.region} --secret-id ${props.broker.secretArn} --query SecretString --output text)`,
+      'broker_username=$(jq -er .username <<<"$broker_secret")',
+      'broker_password=$(jq -er .password <<<"$broker_secret")',
+      `broker_endpoint="${props.broker.stompEndpoint}"`,
+      'broker_address="${broker_endpoint#stomp+ssl://}"',
+    ],
+    env: [
+      '  echo "BROKER_RELAY_HOST=${broker_address%:*}"',
+      '  echo "BROKER_RELAY_PORT=${broker_address##*:}"',
+      '  echo "BROKER_RELAY_TLS=true"',
+      '  echo "BROKER_USERNAME=$broker_username"',
+      '  echo "BROKER_PASSWORD=$broker_password"',
+    ],
+    unset: " broker_secret broker_username broker_password broker_endpoint broker_address",
+  };
+}
+
+/**
  * Boot script of an API instance (Amazon Linux 2023): Corretto 17 and nginx, the systemd unit and the
  * nginx TLS proxy from fixtures/instance, the environment file built from Secrets Manager, and the
  * CloudWatch agent shipping the app's log. The jar itself is deployed to /opt/threadcast/app.jar by the
  * release pipeline; the unit starts as soon as it is there.
  */
 export function apiUserData(props: ApiUserDataProps): ec2.UserData {
+  const broker = brokerLines(props);
   const userData = ec2.UserData.forLinux({ shebang: "#!/bin/bash" });
   userData.addCommands(
     "set -euo pipefail",
@@ -49,6 +77,7 @@ export function apiUserData(props: ApiUserDataProps): ec2.UserData {
     // here under `set -e`, where a substitution inside echo's arguments would write an empty value.
     'db_username=$(jq -er .username <<<"$db_secret")',
     'db_password=$(jq -er .password <<<"$db_secret")',
+    ...broker.fetch,
     "umask 0027",
     "{",
     `  echo "DB_HOST=${props.databaseHost}"`,
@@ -57,9 +86,10 @@ export function apiUserData(props: ApiUserDataProps): ec2.UserData {
     '  echo "DB_USERNAME=$db_username"',
     '  echo "DB_PASSWORD=$db_password"',
     '  echo "JWT_SECRET=$jwt_secret"',
+    ...broker.env,
     "} > /etc/threadcast/threadcast.env",
     "chgrp threadcast /etc/threadcast/threadcast.env",
-    "unset db_secret jwt_secret db_username db_password",
+    `unset db_secret jwt_secret db_username db_password${broker.unset}`,
     // nginx needs a certificate to start; until the operator installs the real one for api.<domain>
     // (see infra/README.md), a self-signed placeholder keeps HTTPS up and the redirect working.
     "if [ ! -s /etc/nginx/tls/fullchain.pem ]; then",

@@ -21,6 +21,8 @@ export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   readonly apiSecurityGroup: ec2.SecurityGroup;
   readonly databaseSecurityGroup: ec2.SecurityGroup;
+  /** Phases 2 and 3: the message broker's group, STOMP over TLS from the API's group only. */
+  readonly brokerSecurityGroup: ec2.SecurityGroup | undefined;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -75,5 +77,17 @@ export class Network extends Construct {
       ec2.Port.tcp(5432),
       "PostgreSQL from threadcast-ec2-sg",
     );
+    this.brokerSecurityGroup = props.loadBalanced ? this.brokerGroup() : undefined;
+  }
+
+  private brokerGroup(): ec2.SecurityGroup {
+    const group = new ec2.SecurityGroup(this, "BrokerSecurityGroup", {
+      vpc: this.vpc,
+      securityGroupName: "threadcast-mq-sg",
+      description: "ThreadCast message broker: STOMP over TLS from the API security group only",
+      allowAllOutbound: true,
+    });
+    group.addIngressRule(this.apiSecurityGroup, ec2.Port.tcp(61614), "STOMP over TLS from threadcast-ec2-sg");
+    return group;
   }
 }
