@@ -1,5 +1,5 @@
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { REPO_ROOT } from "../config.ts";
@@ -19,12 +19,26 @@ export const WAKE_SIGNAL = "SIGUSR1";
 /** What the controller prints once it watches the group: its readiness signal. */
 const WATCHING = /^\[controller\] group /m;
 
-/** The controller's pid while it runs, else undefined. */
+/** The command line of a running process (Linux's /proc, else ps), or "" when it cannot be read. */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    const listed = spawnSync("ps", ["-p", String(pid), "-o", "args="], { encoding: "utf8" });
+    return listed.status === 0 ? listed.stdout : "";
+  }
+}
+
+/**
+ * The controller's pid while it runs, else undefined: a pid file whose process is gone, or whose pid
+ * now belongs to another program, names no controller (it is never signalled).
+ */
 export function controllerPid(dir: string): number | undefined {
   const { pid } = controllerFiles(dir);
   if (!existsSync(pid)) return undefined;
   const value = Number(readFileSync(pid, "utf8").trim());
-  return Number.isInteger(value) && value > 0 && processAlive(value) ? value : undefined;
+  if (!Number.isInteger(value) || value <= 0 || !processAlive(value)) return undefined;
+  return /cli\.ts controller/.test(commandOf(value)) ? value : undefined;
 }
 
 /**
@@ -35,6 +49,8 @@ export async function ensureController(name: string, dir: string, timeoutMs = 12
   const running = controllerPid(dir);
   if (running !== undefined) return running;
   const files = controllerFiles(dir);
+  // Only what this start writes counts: the log keeps the lines of earlier controllers.
+  const from = existsSync(files.log) ? statSync(files.log).size : 0;
   const log = openSync(files.log, "a");
   const child = spawn(
     process.execPath,
@@ -52,12 +68,13 @@ export async function ensureController(name: string, dir: string, timeoutMs = 12
   writeFileSync(files.pid, `${child.pid}\n`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const text = readFileSync(files.log, "utf8");
+    const text = readFileSync(files.log).subarray(from).toString("utf8");
     if (WATCHING.test(text)) return child.pid;
-    if (!processAlive(child.pid) || Date.now() > deadline) {
+    const alive = processAlive(child.pid);
+    if (!alive || Date.now() > deadline) {
       await stopController(dir);
       throw new EnvironmentError(
-        `the group controller ${processAlive(child.pid) ? "did not start watching in time" : "exited"}; its log:\n${lastLines(text, 20)}`,
+        `the group controller ${alive ? "did not start watching in time" : "exited"}; its log:\n${lastLines(text, 20)}`,
         `its whole log is ${files.log}`,
       );
     }

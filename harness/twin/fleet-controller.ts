@@ -31,11 +31,15 @@ async function trackCpu(
   }
 }
 
-/** True while the environment is described and its load balancer's container exists. */
+/**
+ * False once the environment is no longer described or its load balancer's container is gone; an
+ * engine that does not answer for a moment is no reason to stop (the next check asks again).
+ */
 async function groupStillUp(config: HarnessConfig): Promise<boolean> {
   const alb = readEnvironment(config)?.containers.alb;
   if (!alb) return false;
-  return (await run("docker", ["inspect", "--format", "{{.State.Status}}", alb])).code === 0;
+  const inspected = await run("docker", ["inspect", "--format", "{{.State.Status}}", alb]);
+  return inspected.code === 0 || !/no such (object|container)/i.test(inspected.stderr);
 }
 
 /**
@@ -45,6 +49,10 @@ async function groupStillUp(config: HarnessConfig): Promise<boolean> {
  * capacity (`npm run env:scale`), launching through EC2 and registering each new instance once healthy.
  */
 export async function runFleetController(config: HarnessConfig, signal: AbortSignal): Promise<void> {
+  // Listening first: env:scale's wake-up must not meet Node's default for the signal (the inspector).
+  let wake = new AbortController();
+  const wakeUp = () => wake.abort();
+  process.on(WAKE_SIGNAL, wakeUp);
   const environment = readEnvironment(config);
   if (!environment?.topology.fleet)
     throw new EnvironmentError(`environment "${config.envName}" runs no Auto Scaling group (phase 2 does)`);
@@ -58,9 +66,6 @@ export async function runFleetController(config: HarnessConfig, signal: AbortSig
   );
   if (loop.tracking) say(`[controller] ${loop.tracking.describe()}`);
   else say("[controller] the group has no scaling policy: it stays at its desired capacity");
-  let wake = new AbortController();
-  const wakeUp = () => wake.abort();
-  process.on(WAKE_SIGNAL, wakeUp);
   // The policy's datapoints keep their cadence while a pass launches or drains, as CloudWatch's do.
   const stopTracking = new AbortController();
   const trackingSignal = AbortSignal.any([signal, stopTracking.signal]);

@@ -6,11 +6,15 @@ import type { FleetTopology } from "./fleet-topology.ts";
 /** The group's desired capacity as `npm run env:scale` set it, in the environment's directory. */
 const desiredFile = (dir: string) => join(dir, "fleet.json");
 
-/** The desired capacity: what env:scale set, else the template's. */
+/**
+ * The desired capacity: what env:scale or the policy set, else the template's; within the group's
+ * min..max as they are now (Auto Scaling moves the desired capacity into a changed range).
+ */
 export function readDesired(dir: string, fleet: FleetTopology): number {
   if (!existsSync(desiredFile(dir))) return fleet.desiredCapacity;
   const saved = JSON.parse(readFileSync(desiredFile(dir), "utf8")) as { desired?: unknown };
-  return typeof saved.desired === "number" ? saved.desired : fleet.desiredCapacity;
+  if (typeof saved.desired !== "number") return fleet.desiredCapacity;
+  return Math.min(fleet.maxSize, Math.max(fleet.minSize, saved.desired));
 }
 
 /** Sets the desired capacity, refused outside the group's min..max as SetDesiredCapacity refuses it. */

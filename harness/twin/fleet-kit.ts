@@ -16,6 +16,7 @@ import {
   groupInstances,
   instanceUserData,
   launchGroupInstance,
+  terminateGroupInstance,
   type DeployedGroup,
 } from "./group-instances.ts";
 import { containerNameOf, LABEL_EC2_INSTANCE, LABEL_ZONE, labelsOf, ownerOf } from "./identity.ts";
@@ -91,7 +92,11 @@ export async function fleetKit(
         inputs,
         { name: instanceName, userData, labels, guarded },
         signal,
-      );
+      ).catch(async (error: unknown) => {
+        // An instance that never booted is terminated, as a failed launch is: it holds no zone's place.
+        await terminateGroupInstance(ec2, instance.instanceId).catch(() => undefined);
+        throw error;
+      });
       return {
         name: instanceName,
         container,

@@ -1,3 +1,4 @@
+import { EnvironmentError } from "../errors.ts";
 import { run } from "../support/run.ts";
 import {
   LABEL_COMPONENT,
@@ -41,6 +42,9 @@ export async function fleetMembers(environment: string): Promise<RunningMember[]
     "--format",
     format,
   ]);
+  // An empty list from a failed listing would read as a group with no instances: launches, clashes.
+  if (listed.code !== 0)
+    throw new EnvironmentError(`cannot list the group's instances: docker ps: ${listed.stderr.trim()}`);
   const rows = listed.stdout
     .split("\n")
     .map((line) => line.split("\t"))

@@ -38,7 +38,8 @@ export class GroupCpu {
       const now = await readUsage(id);
       const before = this.last.get(id);
       if (now) this.last.set(id, now);
-      if (!now || !before || now.atNs <= before.atNs) continue;
+      // A counter that went back (the container restarted, or stopped and reads zero) starts a new period.
+      if (!now || !before || now.atNs <= before.atNs || now.usageNs < before.usageNs) continue;
       const elapsedNs = Number(now.atNs - before.atNs);
       shares.push((100 * (now.usageNs - before.usageNs)) / (elapsedNs * this.vcpus));
     }

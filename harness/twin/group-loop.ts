@@ -112,12 +112,31 @@ export class GroupLoop {
   private async add(name: string): Promise<void> {
     const started = performance.now();
     this.bootedAt.set(name, Date.now());
+    this.launchedAt.delete(name);
     const member = await this.kit.launch(name, async (id) => {
       const environment = this.environment();
       const containers = { ...environment.containers, [name]: id };
       await enforceEnvironmentSecurityGroups({ ...environment, containers }, this.netkit);
     });
-    await registerTarget(this.albId, this.kit.balancer, member, REGISTRATION_TIMEOUT_MS);
+    try {
+      await registerTarget(this.albId, this.kit.balancer, member, REGISTRATION_TIMEOUT_MS);
+    } catch (error) {
+      // Outside the target group it would count toward the capacity and never be checked: it goes.
+      await this.remove(
+        {
+          name,
+          id: member.container.getId(),
+          state: "running",
+          instanceId: member.instance.instanceId,
+          availabilityZone: member.instance.availabilityZone,
+          address: member.address,
+        },
+        0,
+      );
+      throw new EnvironmentError(
+        `${name} never joined the target group, so it was terminated: ${(error as Error).message}`,
+      );
+    }
     this.launchedAt.set(name, Date.now());
     const environment = this.environment();
     const containers = {
@@ -159,22 +178,23 @@ export class GroupLoop {
       await this.remove(member, 0);
       await this.add(member.name);
     }
-    const desired = readDesired(this.environment().dir, this.kit.fleet);
+    // The desired capacity is read again before each step: env:scale or the policy may change it meanwhile.
+    const desired = () => readDesired(this.environment().dir, this.kit.fleet);
     let current = await fleetMembers(this.config.envName);
-    while (current.length < desired && !this.signal.aborted) {
+    while (current.length < desired() && !this.signal.aborted) {
       const name = memberName(current.map((member) => member.name));
-      say(`[controller] scaling out: ${current.length} -> ${current.length + 1} (desired ${desired})`);
+      say(`[controller] scaling out: ${current.length} -> ${current.length + 1} (desired ${desired()})`);
       await this.add(name);
       current = await fleetMembers(this.config.envName);
     }
-    while (current.length > desired && !this.signal.aborted) {
+    while (current.length > desired() && !this.signal.aborted) {
       const member = scaleInChoice(current);
       const drain = scaledSeconds(
         this.kit.balancer.targetGroup.deregistrationDelaySeconds,
         this.config.timeScale,
       );
       say(
-        `[controller] scaling in: ${current.length} -> ${current.length - 1} (desired ${desired}); ${member.name} drains for up to ${drain.said}`,
+        `[controller] scaling in: ${current.length} -> ${current.length - 1} (desired ${desired()}); ${member.name} drains for up to ${drain.said}`,
       );
       await this.remove(member, drain.ms / 1000);
       current = await fleetMembers(this.config.envName);

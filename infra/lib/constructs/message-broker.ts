@@ -1,6 +1,6 @@
 import { Fn } from "aws-cdk-lib";
 import * as amazonmq from "aws-cdk-lib/aws-amazonmq";
-import * as ec2 from "aws-cdk-lib/aws-ec2";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { acceptFinding, NO_ROTATION_YET } from "../nag.ts";
