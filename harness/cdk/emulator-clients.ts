@@ -1,4 +1,5 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -14,6 +15,7 @@ export function emulatorClients(endpoint: string, region: string) {
   return {
     cloudFormation: new CloudFormationClient(config),
     ec2: new EC2Client(config),
+    logs: new CloudWatchLogsClient(config),
     route53: new Route53Client(config),
     s3: new S3Client({ ...config, forcePathStyle: true }),
     secrets: new SecretsManagerClient(config),

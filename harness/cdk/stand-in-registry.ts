@@ -4,6 +4,7 @@ import { EDGE_STAND_INS } from "./stand-in-entries/edge-stand-ins.ts";
 import { ELASTIC_IP } from "./stand-in-entries/elastic-ip.ts";
 import { FLEET_STAND_INS } from "./stand-in-entries/fleet-stand-ins.ts";
 import { LAUNCH_TEMPLATE } from "./stand-in-entries/launch-template.ts";
+import { LOGS_RESOURCE_POLICY } from "./stand-in-entries/logs-resource-policy.ts";
 import { LOAD_BALANCER_STAND_INS } from "./stand-in-entries/load-balancer-stand-ins.ts";
 import { SECRET_TARGET_ATTACHMENT } from "./stand-in-entries/secret-target-attachment.ts";
 import { SECURITY_GROUP } from "./stand-in-entries/security-group.ts";
@@ -36,4 +37,5 @@ export const STAND_IN_REGISTRY: ReadonlyMap<string, StandInEntry> = byType([
   ...LOAD_BALANCER_STAND_INS,
   ...FLEET_STAND_INS,
   BROKER_STAND_IN,
+  LOGS_RESOURCE_POLICY,
 ]);

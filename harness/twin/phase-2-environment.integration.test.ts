@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { DescribeResourcePoliciesCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -148,6 +149,20 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
       { name: expect.any(String), state: "streaming", sync: "sync" },
     ]);
     await agent.close();
+  });
+
+  it("puts the broker's log policy (no CloudFormation type in the emulator) in through CloudWatch Logs' API", async () => {
+    const { logs } = emulatorClients(twin.emulator.endpoint, twin.securityGroups.region);
+    const { resourcePolicies } = await logs.send(new DescribeResourcePoliciesCommand({}));
+    const policy = resourcePolicies?.find((entry) => entry.policyName === "threadcast-amazonmq-logs");
+    expect(JSON.parse(policy?.policyDocument ?? "{}")).toMatchObject({
+      Statement: [
+        {
+          Principal: { Service: "mq.amazonaws.com" },
+          Resource: expect.stringMatching(/:log-group:\/aws\/amazonmq\/\*$/),
+        },
+      ],
+    });
   });
 
   it("replaces an instance whose container died: a new EC2 instance in its place, registered once healthy", async () => {

@@ -75,6 +75,17 @@ describe("phase 2: the message broker the instances relay STOMP through", () => 
     });
   });
 
+  it("lets Amazon MQ write its logs: a resource policy for mq.amazonaws.com, made before the broker", () => {
+    const policies = template().findResources("AWS::Logs::ResourcePolicy");
+    const [policyId, policy] = Object.entries(policies)[0] ?? [];
+    expect(JSON.stringify(policy)).toContain("mq.amazonaws.com");
+    expect(JSON.stringify(policy)).toContain("/aws/amazonmq/*");
+    const [broker] = Object.values(template().findResources("AWS::AmazonMQ::Broker")) as {
+      DependsOn?: string[];
+    }[];
+    expect(broker?.DependsOn).toContain(policyId);
+  });
+
   it("admits STOMP over TLS (61614) from the API's group only", () => {
     template().hasResourceProperties("AWS::EC2::SecurityGroup", {
       GroupName: "threadcast-mq-sg",

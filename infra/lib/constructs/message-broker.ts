@@ -1,6 +1,7 @@
-import { Fn } from "aws-cdk-lib";
+import { ArnFormat, Fn, Stack } from "aws-cdk-lib";
 import * as amazonmq from "aws-cdk-lib/aws-amazonmq";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { acceptFinding, NO_ROTATION_YET } from "../nag.ts";
@@ -58,6 +59,35 @@ export class MessageBroker extends Construct {
       logs: { general: true, audit: true },
       encryptionOptions: { useAwsOwnedKey: true },
     });
+    this.broker.addDependency(this.logsPolicy());
     this.stompEndpoint = Fn.select(0, this.broker.attrStompEndpoints);
+  }
+
+  /**
+   * Amazon MQ publishes a broker's general and audit logs only where CloudWatch Logs lets it: a resource
+   * policy for mq.amazonaws.com on /aws/amazonmq/*, in place before the broker is made.
+   */
+  private logsPolicy(): logs.CfnResourcePolicy {
+    const stack = Stack.of(this);
+    const logGroups = stack.formatArn({
+      service: "logs",
+      resource: "log-group",
+      resourceName: "/aws/amazonmq/*",
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    return new logs.CfnResourcePolicy(this, "LogsPolicy", {
+      policyName: "threadcast-amazonmq-logs",
+      policyDocument: stack.toJsonString({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "mq.amazonaws.com" },
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: logGroups,
+          },
+        ],
+      }),
+    });
   }
 }
