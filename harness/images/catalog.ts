@@ -3,7 +3,17 @@ import type { HarnessConfig } from "../config.ts";
 
 export type DebianSuite = "bookworm" | "trixie";
 export type ComponentName =
-  "localstack" | "postgres" | "nginx" | "jre" | "instance" | "edge" | "netkit" | "dns" | "haproxy" | "moto";
+  | "localstack"
+  | "postgres"
+  | "nginx"
+  | "jre"
+  | "instance"
+  | "edge"
+  | "netkit"
+  | "dns"
+  | "haproxy"
+  | "broker"
+  | "moto";
 
 /** One image the twin needs: a pinned upstream reference and an offline recipe that builds an equivalent. */
 export interface ImageSpec {
@@ -33,6 +43,8 @@ const UPSTREAM: Record<ComponentName, string | undefined> = {
   netkit: "nicolaka/netshoot:v0.14",
   dns: undefined,
   haproxy: "haproxy:2.6.12-bullseye",
+  // Debian's ActiveMQ with the twin's configuration and entrypoint: the recipe is the only source.
+  broker: undefined,
   moto: "motoserver/moto:5.1.17",
 };
 
@@ -47,6 +59,7 @@ const PURPOSE: Record<ComponentName, string> = {
   netkit: "network tools (tc, iptables) for fault injection and firewalling inside a component's namespace",
   dns: "the VPC's resolver (AmazonProvidedDNS): Debian's dnsmasq answering the Route 53 zone, NXDOMAIN otherwise",
   haproxy: "the application load balancer (phase 2): Debian's HAProxy, configured from the ELBv2 resources",
+  broker: "the message broker (phase 2): Debian's ActiveMQ 5.17.6 for Amazon MQ's ActiveMQ, STOMP over TLS",
   moto: "Moto's server, a second AWS emulator: the benchmarks' anchor for LocalStack (not part of the twin)",
 };
 
@@ -60,6 +73,7 @@ const BASE: Record<ComponentName, DebianSuite> = {
   netkit: "bookworm",
   dns: "bookworm",
   haproxy: "bookworm",
+  broker: "trixie",
   moto: "trixie",
 };
 
@@ -74,6 +88,7 @@ export const COMPONENTS: readonly ComponentName[] = [
   "netkit",
   "dns",
   "haproxy",
+  "broker",
 ];
 
 /** Images only the benchmarks use, resolved when a benchmark asks for them. */
@@ -102,6 +117,7 @@ export function imageCatalog(config: HarnessConfig): Record<ComponentName, Image
     netkit: spec("netkit"),
     dns: spec("dns"),
     haproxy: spec("haproxy"),
+    broker: spec("broker"),
     moto: spec("moto"),
   };
 }

@@ -9,7 +9,7 @@ export const BROKER_STOMP_PORT = 61614;
 export const BROKER_STAND_IN: RemovedType = {
   type: "AWS::AmazonMQ::Broker",
   coverage: "stand-in",
-  how: `the twin's message broker at ${TWIN_HOSTS.broker}:${BROKER_STOMP_PORT} (STOMP over TLS); not run yet: env:up says so`,
+  how: `the twin's message broker at ${TWIN_HOSTS.broker}:${BROKER_STOMP_PORT} (STOMP over TLS): Debian's ActiveMQ 5.17.6 for 5.18; not run by env:up yet, which says so`,
   beforeDeploy: async ({ stack, logicalId, account }) => {
     // Shaped as Amazon MQ's broker ids: b- and a UUID.
     const hex = stableId(32, stack.stackName, logicalId);
