@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DNS_LINES, DNS_RECORDS_DIR, DnsContainer } from "../containers/dns-container.ts";
 import { startReady } from "../containers/exit-aware-wait.ts";
-import { loggedSince } from "../containers/logged-since.ts";
+import { loggedSinceStart } from "../containers/logged-since.ts";
 import { waitResumed } from "../containers/resumed-wait.ts";
 import { publishRecords, twinRecords } from "../twin/dns-records.ts";
 import { mapTwinNames } from "../twin/environment-builder.ts";
@@ -49,7 +49,6 @@ export const dns: ComponentKind = {
       needs: ["networks", "image:dns"],
       run: ({ networks, ...images }, signal) => {
         mkdirSync(recordsDir, { recursive: true });
-        const since = Math.floor(Date.now() / 1000) - 1;
         return startOrResume(
           resume,
           "dns",
@@ -70,8 +69,7 @@ export const dns: ComponentKind = {
                 signal,
                 "dns",
               ),
-            ready: (id, wait) =>
-              waitResumed(id, "dns", () => loggedSince(id, since, DNS_LINES.started), wait),
+            ready: (id, wait) => waitResumed(id, "dns", () => loggedSinceStart(id, DNS_LINES.started), wait),
           },
           signal,
         );

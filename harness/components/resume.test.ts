@@ -5,11 +5,21 @@ const never = () => Promise.reject(new Error("must not be called"));
 const signal = new AbortController().signal;
 
 describe("startOrResume", () => {
-  it("keeps a running container without starting anything", async () => {
+  it("keeps a running container without starting anything, once it answers ready", async () => {
     const log = new ResumeLog({ app: { id: "abc123", state: "running" } }, true);
-    const container = await startOrResume(log, "app", { start: never, ready: never }, signal);
+    const waited: string[] = [];
+    const ready = async (id: string) => void waited.push(id);
+    const container = await startOrResume(log, "app", { start: never, ready }, signal);
     expect(container.getId()).toBe("abc123");
+    expect(waited).toEqual(["abc123"]);
     expect(log.outcomeOf("app")).toBe("kept");
+  });
+
+  it("fails with the readiness error when a running container never gets ready, recording nothing", async () => {
+    const log = new ResumeLog({ app: { id: "abc123", state: "running" } }, true);
+    const ready = () => Promise.reject(new Error("the app container was not ready within 3 min"));
+    await expect(startOrResume(log, "app", { start: never, ready }, signal)).rejects.toThrow(/not ready/);
+    expect(log.outcomeOf("app")).toBeUndefined();
   });
 
   it("starts a missing instance: rebuilt when resuming, started in a fresh environment", async () => {

@@ -73,9 +73,9 @@ export interface Resumable {
 const adopted = (id: string): TwinContainer => ({ getId: () => id });
 
 /**
- * Brings one instance up: a running container is kept, an exited one is started again and waited for,
- * and a missing one (or one that must be replaced, or was only created by an env:up that was killed) is
- * made anew. The outcome goes to the log.
+ * Brings one instance up: a running container is kept once it is ready, an exited one is started again
+ * and waited for, and a missing one (or one that must be replaced, or was only created by an env:up that
+ * was killed) is made anew. The outcome goes to the log.
  */
 export async function startOrResume(
   log: ResumeLog,
@@ -87,7 +87,10 @@ export async function startOrResume(
   const elapsed = () => performance.now() - started;
   const found = log.foundOf(instance);
   if (found && !how.replaceBecause && found.state === "running") {
-    log.record(instance, "kept", 0, "it was running");
+    // Running is not ready: an env:up killed mid-start leaves an instance still booting (or waiting for
+    // its egress guard), so a kept one is waited for as a restarted one is.
+    await how.ready(found.id, signal);
+    log.record(instance, "kept", elapsed(), "it was running");
     return adopted(found.id);
   }
   if (found && !how.replaceBecause && found.state === "exited") {
