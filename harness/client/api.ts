@@ -84,6 +84,8 @@ export class Api {
     session: Session,
     workspaceId: string,
     title = `Mission ${randomUUID()}`,
+    /** Extra request headers (the load balancer's stickiness cookie, to make it through one instance). */
+    headers?: Record<string, string>,
   ): Promise<{ id: string; title: string; status: string; progress: number; workspaceId: string }> {
     const answer = await this.call<{
       id: string;
@@ -94,6 +96,7 @@ export class Api {
     }>("POST", "/missions", {
       token: session.accessToken,
       body: { workspaceId, title, description: "made by a scenario", priority: "HIGH" },
+      ...(headers ? { headers } : {}),
     });
     if (answer.status !== 201) throw new Error(`mission create answered ${answer.status}: ${answer.text}`);
     return answer.json.data;

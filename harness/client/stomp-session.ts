@@ -32,7 +32,13 @@ export class StompSession {
   constructor(
     target: Target,
     token: string,
-    options: { origin?: string; reconnectDelayMs?: number; heartbeatMs?: number } = {},
+    options: {
+      origin?: string;
+      reconnectDelayMs?: number;
+      heartbeatMs?: number;
+      /** Extra headers on the WebSocket handshake (a load balancer's stickiness cookie). */
+      headers?: Record<string, string>;
+    } = {},
   ) {
     this.reconnects = (options.reconnectDelayMs ?? 0) > 0;
     this.client = new Client({
@@ -40,6 +46,7 @@ export class StompSession {
         const socket = new WebSocket(target.urls.ws, ["v12.stomp", "v11.stomp"], {
           ...connectOptions(target),
           origin: options.origin ?? target.urls.site.replace(/\/$/, ""),
+          ...(options.headers ? { headers: options.headers } : {}),
           handshakeTimeout: 10_000,
         });
         socket.on("open", () => (this.opens += 1));

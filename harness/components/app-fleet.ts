@@ -15,7 +15,7 @@ import {
 import { run } from "../support/run.ts";
 import type { ComponentInstance, InstanceShape, PlanContext, StartedGroup, TwinGraph } from "./component.ts";
 import { LABEL_EC2_INSTANCE, LABEL_ZONE } from "../twin/identity.ts";
-import { startInstance } from "./instance-start.ts";
+import { INSTANCE_NEEDS, startInstance } from "./instance-start.ts";
 import type { TwinContainer } from "./resume.ts";
 
 declare module "./component.ts" {
@@ -114,7 +114,7 @@ export function planFleet(graph: TwinGraph, context: PlanContext): void {
   graph.add("fleet", {
     component: "app",
     what: "the group's instances launched, user data run, Spring Boot healthy",
-    needs: ["database", "deploy", "jar", "image:instance", "image:netkit", "networks", "certificate:api"],
+    needs: INSTANCE_NEEDS,
     run: async (inputs, signal): Promise<Fleet> => {
       const { topology, group, backendClients } = inputs.deploy;
       if (!topology.fleet || !group)

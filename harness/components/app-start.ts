@@ -24,6 +24,8 @@ export interface AppStart {
   readonly userData: string;
   readonly region: string;
   readonly certificate: IssuedCertificate;
+  /** The environment's CA, trusted by the instance's system and Java stores (phase 2: the broker's issuer). */
+  readonly trustedCa?: string;
   readonly owner: string;
   readonly labels: Record<string, string>;
   readonly name: string;
@@ -57,6 +59,7 @@ export async function startApp(start: AppStart, signal: AbortSignal): Promise<St
     emulator: { endpoint: EMULATOR_IN_TWIN, region: start.region },
     release: start.release,
     certificate: start.certificate,
+    ...(start.trustedCa ? { trustedCa: start.trustedCa } : {}),
     cpus: start.limits.cpus,
     memoryGiB: start.limits.memoryGiB,
     owner: start.owner,

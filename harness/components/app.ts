@@ -5,7 +5,7 @@ import { issueCertificate, type IssuedCertificate } from "../tls/local-ca.ts";
 import { EnvironmentError } from "../errors.ts";
 import { fleetInstances, planFleet } from "./app-fleet.ts";
 import { HEALTH_INSIDE_COMMAND } from "./app-start.ts";
-import { startInstance } from "./instance-start.ts";
+import { INSTANCE_NEEDS, startInstance } from "./instance-start.ts";
 import { composePorts } from "./compose-parts.ts";
 import type { ComponentKind, PlanContext, TwinGraph } from "./component.ts";
 import type { TwinContainer } from "./resume.ts";
@@ -60,7 +60,7 @@ export const app: ComponentKind = {
     graph.add("app", {
       component: "app",
       what: "user data run, Spring Boot healthy",
-      needs: ["database", "deploy", "jar", "image:instance", "image:netkit", "networks", "certificate:api"],
+      needs: INSTANCE_NEEDS,
       run: (inputs, signal) => {
         const instance = inputs.deploy.instance;
         if (!instance)

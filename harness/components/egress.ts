@@ -6,8 +6,9 @@ import type { ResumeLog, TwinContainer } from "./resume.ts";
 
 /**
  * The instances whose network namespace has a route out of the twin (they are on the public network,
- * which Docker masquerades): each gets a guard. The database is on the internal network only, which has
- * no route: what it might send fails before any packet exists, so there is nothing to refuse or see.
+ * which Docker masquerades): each gets a guard. The database and the message broker are on the internal
+ * network only, which has no route: what they might send fails before any packet exists, so there is
+ * nothing to refuse or see.
  * The proxy shares the instance's namespace, so the instance's guard covers it.
  */
 export const GUARDED = ["emulator", "app", "edge", "dns"] as const;

@@ -10,8 +10,20 @@ import { startOrResume, type TwinContainer } from "./resume.ts";
 /** What an instance of the API is started from: the steps its start waits for. */
 export type InstanceInputs = Pick<
   TwinSteps,
-  "deploy" | "jar" | "image:instance" | "image:netkit" | "networks" | "certificate:api"
+  "deploy" | "jar" | "image:instance" | "image:netkit" | "networks" | "certificate:api" | "ca"
 >;
+
+/** The steps an instance's start waits for (InstanceInputs), as a step's `needs`. */
+export const INSTANCE_NEEDS = [
+  "database",
+  "deploy",
+  "jar",
+  "image:instance",
+  "image:netkit",
+  "networks",
+  "certificate:api",
+  "ca",
+] as const;
 
 /** One instance to start: its name, the user data EC2 hands it, and (phase 1 only) its entry point. */
 export interface InstanceToStart {
@@ -66,6 +78,8 @@ export function startInstance(
             userData: instance.userData,
             region: inputs.deploy.backend.stack.region,
             certificate: inputs["certificate:api"],
+            // The broker's certificate is from the environment's CA, as Amazon MQ's is from a public one.
+            ...(inputs.deploy.broker ? { trustedCa: inputs.ca.certFile } : {}),
             owner,
             labels: { ...labels(name), ...instance.labels },
             name: containerName(name),

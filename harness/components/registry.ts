@@ -1,4 +1,5 @@
 import { app } from "./app.ts";
+import { broker } from "./broker.ts";
 import type { ComponentInstance, ComponentKind, InstanceShape } from "./component.ts";
 import { database } from "./database.ts";
 import { dns } from "./dns.ts";
@@ -19,6 +20,7 @@ export const COMPONENTS: readonly ComponentKind[] = [
   app,
   proxy,
   loadBalancer,
+  broker,
   edge,
   dns,
   egress,

@@ -19,6 +19,12 @@ export const INSTANCE_PATHS = {
   /** The egress guard's log group: the boot waits until its recorder listens before it runs anything. */
   egressGuard: "/var/lib/instance/release/egress-guard",
   nginxTls: "/etc/nginx/tls",
+  /**
+   * The environment's CA, trusted by the machine image as the public roots are on Amazon Linux: the
+   * boot adds it to the system store (and Java's) before the user data runs. Phase 2's broker has a
+   * certificate from it, as Amazon MQ's is from a public CA.
+   */
+  trustedCa: "/usr/local/share/ca-certificates/threadcast-twin-ca.crt",
 } as const;
 
 /** The lines the boot writes: the user data's end, its failing line, and a unit's process ending. */
@@ -62,6 +68,8 @@ export interface InstanceContainerOptions {
   readonly release: InstanceRelease;
   /** The certificate for api.<domain>, installed where the user data's nginx expects it (as an operator would). */
   readonly certificate: IssuedCertificate;
+  /** The environment's CA certificate, when the instance must verify a certificate from it (see INSTANCE_PATHS). */
+  readonly trustedCa?: string;
   readonly cpus: number;
   readonly memoryGiB: number;
   readonly owner: string;
@@ -141,6 +149,9 @@ export class InstanceContainer extends GenericContainer {
           target: `${INSTANCE_PATHS.nginxTls}/privkey.pem`,
           mode: 0o600,
         },
+        ...(options.trustedCa
+          ? [{ source: options.trustedCa, target: INSTANCE_PATHS.trustedCa, mode: 0o644 }]
+          : []),
       ])
       .withResourcesQuota({ memory: options.memoryGiB, cpu: options.cpus })
       .withLogConsumer(this.logs.consume)

@@ -70,7 +70,12 @@ export async function bringUp(start: BringUp, graph: TwinGraph): Promise<Brought
   return {
     environment: { ...environment, timingsMs: { ...graph.timings(), total: Math.round(graph.elapsedMs()) } },
     keep: {
-      secrets: { databasePassword: deploy.database.password, jwt: deploy.jwtSecret, ...replication },
+      secrets: {
+        databasePassword: deploy.database.password,
+        jwt: deploy.jwtSecret,
+        ...replication,
+        ...(deploy.broker ? { broker: deploy.broker.secretString } : {}),
+      },
       replacements: deploy.deployment.replacements,
     },
   };
@@ -139,11 +144,14 @@ function planFinish(graph: TwinGraph, context: PlanContext): void {
 
 /**
  * The deployed security groups in each member's namespace: phase 1's instance and database; phase 2's
- * load balancer, the group's instances (8080 from the load balancer's group only) and database.
+ * load balancer, the group's instances (8080 from the load balancer's group only), database and message
+ * broker (61614 from the instances' group only).
  */
 function planFirewall(graph: TwinGraph, context: PlanContext): void {
   const apiSteps =
-    context.config.phase === 2 ? (["fleet", "alb", "database:standby"] as const) : (["app"] as const);
+    context.config.phase === 2
+      ? (["fleet", "alb", "database:standby", "broker"] as const)
+      : (["app"] as const);
   graph.add("firewall", {
     component: "firewall",
     what: "security groups enforced in the stand-ins' namespaces",
@@ -165,6 +173,9 @@ function planFirewall(graph: TwinGraph, context: PlanContext): void {
           [securityGroups.database]: database,
           ...(securityGroups.loadBalancer && inputs.alb
             ? { [securityGroups.loadBalancer]: [inputs.alb.getId()] }
+            : {}),
+          ...(securityGroups.broker && inputs.broker
+            ? { [securityGroups.broker]: [inputs.broker.getId()] }
             : {}),
         },
         serviceNodes: replicationBetween(database),

@@ -4,7 +4,7 @@ import type { InstanceShape, TwinAddresses } from "../components/component.ts";
 import type { HarnessConfig } from "../config.ts";
 import type { EntryPoints } from "./entry-points.ts";
 import type { Topology } from "./topology.ts";
-import type { DatabaseDescription } from "./twin-setup.ts";
+import type { DatabaseDescription, DeployedSecurityGroups } from "./twin-setup.ts";
 
 /** A running twin, as env:up leaves it and env:status reads it back. Holds no secret. */
 export interface Environment {
@@ -36,7 +36,7 @@ export interface Environment {
   readonly database: DatabaseDescription;
   readonly bucket: string;
   /** The deployed security groups the twin enforces (iptables in the instance's and the database's namespaces). */
-  readonly securityGroups: { readonly api: string; readonly database: string; readonly region: string };
+  readonly securityGroups: DeployedSecurityGroups;
   readonly topology: Topology;
   readonly startedAt: string;
   readonly timingsMs: Readonly<Record<string, number>>;

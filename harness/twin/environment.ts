@@ -183,17 +183,11 @@ async function entryPointsFor(
  * started; a resume that fails leaves what `env:down --keep-data` leaves.
  */
 /**
- * The phases the twin can bring up. Phase 2 runs its load balancer, its group's instances and its
- * Multi-AZ database; what of it is not stood in yet is said before anything starts. Phase 3 is refused.
+ * The phases the twin can bring up: phase 1, and phase 2 (its load balancer, its group's instances, its
+ * Multi-AZ database and its message broker). Phase 3 is refused.
  */
 function refuseUnbuiltPhase(phase: HarnessConfig["phase"]): void {
-  if (phase === 1) return;
-  if (phase === 2) {
-    say(
-      "[phase 2] not stood in yet: the message broker (each instance's STOMP broker is its own: an event published through one instance reaches only the subscribers connected to it)",
-    );
-    return;
-  }
+  if (phase === 1 || phase === 2) return;
   throw new EnvironmentError(
     "the twin cannot run phase 3 yet: nothing of ECS Fargate, ECR or CodePipeline is stood in yet",
     "run phase 1 (unset HARNESS_PHASE) or phase 2 meanwhile",

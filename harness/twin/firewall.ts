@@ -3,6 +3,7 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import { LABEL_OWNER } from "../support/cleanup.ts";
 import { run } from "../support/run.ts";
 import { firewallScript, readSecurityGroups, type SecurityGroup } from "./security-groups.ts";
+import type { DeployedSecurityGroups } from "./twin-setup.ts";
 
 /** Every IPv4 address of a container, on all its networks. */
 export async function containerAddresses(containerId: string): Promise<string[]> {
@@ -91,12 +92,7 @@ export async function enforceSecurityGroups(options: {
 export interface FirewalledEnvironment {
   readonly owner: string;
   readonly emulator: { readonly endpoint: string };
-  readonly securityGroups: {
-    readonly api: string;
-    readonly database: string;
-    readonly region: string;
-    readonly loadBalancer?: string;
-  };
+  readonly securityGroups: DeployedSecurityGroups;
   readonly containers: Readonly<Record<string, string>>;
 }
 
@@ -105,7 +101,7 @@ export const DATABASE_NODES = ["database", STANDBY] as const;
 
 /**
  * Each group's member containers in a running environment: the API's instance (phase 1) or the
- * group's instances (app-1..N), the database's nodes, and the load balancer.
+ * group's instances (app-1..N), the database's nodes, the load balancer and the message broker.
  */
 export function groupMembers(environment: FirewalledEnvironment): Record<string, string[]> {
   const { containers, securityGroups } = environment;
@@ -115,6 +111,7 @@ export function groupMembers(environment: FirewalledEnvironment): Record<string,
     [securityGroups.api]: named(api),
     [securityGroups.database]: named(DATABASE_NODES),
     ...(securityGroups.loadBalancer ? { [securityGroups.loadBalancer]: named(["alb"]) } : {}),
+    ...(securityGroups.broker ? { [securityGroups.broker]: named(["broker"]) } : {}),
   };
 }
 

@@ -75,6 +75,7 @@ export async function fleetKit(
     "image:netkit": (await resolver.resolve("netkit")).reference,
     networks: await createTwinNetworks(name),
     "certificate:api": await issueCertificate(ca, [deploy.apiName], join(dir, "certs"), "api"),
+    ca,
   };
   const { ec2 } = deploy.backendClients;
   const group = deploy.group;

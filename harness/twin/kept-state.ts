@@ -25,6 +25,8 @@ export interface KeptState {
     readonly jwt: string;
     /** Phase 2: the replication role's password (the standby's pgpass holds it). */
     readonly replication?: string;
+    /** Phase 2: the broker's secret as deployed (its user file and the instances' environment hold it). */
+    readonly broker?: string;
   };
   /** What the stand-ins gave the removed resources (the Elastic IP's address), by stack and logical id. */
   readonly replacements: Readonly<Record<string, Readonly<Record<string, Replacement>>>>;

@@ -19,6 +19,7 @@ import { run } from "../support/run.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { Api } from "../client/api.ts";
 import { targetAgent, twinTarget } from "../client/target.ts";
+import { pinnedStomp, pinsToEveryInstance, untilSubscribed } from "../client/pinned-clients.ts";
 import { BOOTSTRAP_SUPERUSER } from "../components/database-master-user.ts";
 import { STANDBY } from "../components/database-standby.ts";
 import { replicationState } from "../containers/database-replication.ts";
@@ -55,10 +56,58 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
     await stopEnvironment(config);
   });
 
-  it("says what of phase 2 is not stood in yet, and why no nginx runs on the instances", () => {
-    expect(up.stderr).toContain("[phase 2] not stood in yet: the message broker");
+  it("stands in every part of phase 2, and says why no nginx runs on the instances", () => {
+    expect(up.stderr).not.toContain("not stood in yet");
     expect(up.stderr).toContain("[proxy] not stood in on phase 2's instances");
     expect(Object.keys(twin.containers)).not.toContain("proxy");
+    expect(Object.keys(twin.containers)).toContain("broker");
+  });
+
+  it("runs the message broker on the private network only, 61614 admitted from the instances' group only; each instance relays through it over verified TLS", async () => {
+    const broker = twin.containers.broker ?? "";
+    const address = await addressOn(broker, twin.networks.private);
+    await expect(addressOn(broker, twin.networks.public)).rejects.toThrow(/no address/);
+    const fromInstance = await probeFromVantage(`container:${twin.containers["app-1"]}`, twin.owner, [
+      [address, 61614],
+    ]);
+    const fromElsewhere = await probeFromVantage(twin.networks.private, twin.owner, [[address, 61614]]);
+    expect(fromInstance.results).toEqual(["open"]);
+    expect(fromElsewhere.results).toEqual(["timeout"]);
+    for (const member of Object.keys(twin.containers).filter((instance) => /^app-\d+$/.test(instance))) {
+      const logs = await run("docker", ["logs", twin.containers[member] ?? ""]);
+      // Spring's relay reports the broker available once its system session is CONNECTED: TLS verified
+      // (the broker's name against the environment's CA, which the instance trusts) and its user accepted.
+      expect(logs.stdout + logs.stderr, member).toContain("BrokerAvailabilityEvent[available=true");
+      expect(logs.stdout, member).toMatch(/\[ami\] the environment's CA trusted/);
+    }
+  });
+
+  it("delivers an event published through any instance to subscribers on every instance (the STOMP broker relay)", async () => {
+    const target = twinTarget(twin);
+    const dispatcher = targetAgent(target);
+    const api = new Api(target, dispatcher);
+    const session = await api.register("Relay User");
+    const workspace = await api.firstWorkspace(session);
+    const pins = await pinsToEveryInstance(target, dispatcher, twin.topology.fleet?.desiredCapacity ?? 2);
+    const subscribers = pins.map((pin) => ({ pin, stomp: pinnedStomp(target, session.accessToken, pin) }));
+    const topic = `/topic/workspaces/${workspace.id}`;
+    try {
+      for (const subscriber of subscribers) {
+        await subscriber.stomp.connect();
+        subscriber.stomp.subscribe(topic);
+      }
+      for (const subscriber of subscribers) await untilSubscribed(api, session, workspace.id, subscriber);
+      for (const through of pins) {
+        const mission = await api.createMission(session, workspace.id, undefined, through);
+        for (const subscriber of subscribers) {
+          const event = await subscriber.stomp.event(topic, (seen) => seen.payload.id === mission.id, 10_000);
+          expect(event.eventType).toBe("MISSION_CREATED");
+        }
+      }
+    } finally {
+      await Promise.all(subscribers.map((subscriber) => subscriber.stomp.close()));
+      await dispatcher.close();
+    }
   });
 
   it("launches the group's desired capacity through EC2, balanced over its two zones, one container each", async () => {

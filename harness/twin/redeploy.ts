@@ -88,8 +88,8 @@ export async function deployOrReadBack(options: Redeploy): Promise<DeployedTwin>
 
 /**
  * Puts the kept values back into the secrets the redeploy generated anew, as an operator restoring a
- * secret's earlier value would: the database's (its password, beside what the attachment added) and the
- * JWT key.
+ * secret's earlier value would: the database's (its password, beside what the attachment added), the
+ * JWT key, and in phase 2 the broker's user (the kept broker and instances hold it).
  */
 async function restoreSecrets(
   deployment: EmulatorDeployment,
@@ -114,6 +114,9 @@ async function restoreSecrets(
     new PutSecretValueCommand({ SecretId: databaseArn, SecretString: JSON.stringify(database) }),
   );
   await client.send(new PutSecretValueCommand({ SecretId: jwtArn, SecretString: secrets.jwt }));
+  const brokerArn = outputs[BACKEND_OUTPUTS.brokerSecretArn];
+  if (brokerArn && secrets.broker)
+    await client.send(new PutSecretValueCommand({ SecretId: brokerArn, SecretString: secrets.broker }));
 }
 
 /** What a running environment's emulator holds, read back as env:up read it (for the group's controller). */

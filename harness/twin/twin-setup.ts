@@ -15,6 +15,7 @@ import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import type { EdgeConfig } from "../edge/edge-config.ts";
 import { EnvironmentError } from "../errors.ts";
 import { EMULATOR_IN_TWIN } from "../containers/emulator-container.ts";
+import { readDeployedBroker, type DeployedBroker } from "./broker-user.ts";
 import { deployedGroup, type DeployedGroup } from "./group-instances.ts";
 import { readInstanceUserData, type InstanceUserData } from "./instance-user-data.ts";
 import { missingKeyStatus } from "./names.ts";
@@ -53,20 +54,27 @@ export interface DeployedTwin {
   readonly instance?: InstanceUserData;
   /** Phase 2: the Auto Scaling group as the deploy gave it (its instances are launched by the twin). */
   readonly group?: DeployedGroup;
+  /** Phase 2: the message broker the instances relay STOMP through, and its user. */
+  readonly broker?: DeployedBroker;
   readonly backendClients: EmulatorClients;
   readonly frontendClients: EmulatorClients;
   /** What an Environment says about the deployment, derived here once for env:up and compose alike. */
   readonly described: {
     readonly urls: { readonly site: string; readonly www: string; readonly api: string; readonly ws: string };
     readonly database: DatabaseDescription;
-    readonly securityGroups: {
-      readonly api: string;
-      readonly database: string;
-      readonly region: string;
-      /** Phase 2: the load balancer's group (the source the API's group admits 8080 from). */
-      readonly loadBalancer?: string;
-    };
+    readonly securityGroups: DeployedSecurityGroups;
   };
+}
+
+/** The deployed security groups the twin enforces, by what they guard, and the region they are in. */
+export interface DeployedSecurityGroups {
+  readonly api: string;
+  readonly database: string;
+  readonly region: string;
+  /** Phase 2: the load balancer's group (the source the API's group admits 8080 from). */
+  readonly loadBalancer?: string;
+  /** Phase 2: the message broker's group (61614 from the API's group). */
+  readonly broker?: string;
 }
 
 /**
@@ -112,6 +120,7 @@ export async function readDeployedTwin(
   const topology = deriveTopology(backend.stack.template, frontend.stack.template);
   const backendClients = deployment.clients(backend.stack.region);
   const secrets = await readSecrets(backend, backendClients);
+  const broker = await readDeployedBroker(backend, backendClients);
   const databaseName = backend.outputs[OUT.databaseName] ?? topology.database.databaseName;
   const database = {
     name: databaseName,
@@ -132,6 +141,7 @@ export async function readDeployedTwin(
     database,
     jwtSecret: secrets.jwt,
     ...(await apiCompute(backend, backendClients, topology, deployment)),
+    ...(broker ? { broker } : {}),
     backendClients,
     frontendClients: deployment.clients(frontend.stack.region),
     described: describe(backend, siteNames, apiName, { host: databaseHost, ...database }),
@@ -186,6 +196,9 @@ function describe(
       region: backend.stack.region,
       ...(backend.outputs[OUT.apiLoadBalancerSecurityGroupId]
         ? { loadBalancer: requiredOutput(backend, OUT.apiLoadBalancerSecurityGroupId) }
+        : {}),
+      ...(backend.outputs[OUT.brokerSecurityGroupId]
+        ? { broker: requiredOutput(backend, OUT.brokerSecurityGroupId) }
         : {}),
     },
   };

@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { Api } from "../client/api.ts";
+import { pinnedStomp, pinsToEveryInstance, untilSubscribed } from "../client/pinned-clients.ts";
+import { targetAgent, twinTarget } from "../client/target.ts";
+import { loadConfig, type HarnessConfig } from "../config.ts";
+import { run } from "../support/run.ts";
+import { cli } from "../testing/env-cli.ts";
+import { readEnvironment, stopEnvironment, type Environment } from "./environment.ts";
+
+const name = `p2s-${inject("runOwner").replace(/^test-/, "")}`;
+const config: HarnessConfig = { ...loadConfig(), envName: name };
+
+/**
+ * Phase 2 as a build without the relay runs it: the broker's settings the user data writes taken out
+ * again (HARNESS_APP_ENV_FILE with the override), so each instance keeps Spring's in-memory broker.
+ */
+describe("phase 2 with each instance's in-memory STOMP broker (no relay)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "twin-simple-broker-"));
+  let twin: Environment;
+
+  beforeAll(async () => {
+    const envFile = join(dir, "no-relay.env");
+    writeFileSync(envFile, "# the reference backend's in-memory broker: no relay host\nBROKER_RELAY_HOST=\n");
+    const up = await cli(["up", "--phase", "2"], {
+      HARNESS_ENV: name,
+      HARNESS_TIME_SCALE: "10",
+      HARNESS_APP_ENV_FILE: envFile,
+      HARNESS_APP_ENV_OVERRIDE: "1",
+    });
+    const saved = readEnvironment(config);
+    if (up.code !== 0 || !saved) throw new Error(`env:up --phase 2 failed:\n${up.stderr.slice(-3000)}`);
+    twin = saved;
+  });
+
+  afterAll(async () => {
+    await stopEnvironment(config);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("loses an event published through one instance for the subscribers connected to another", async () => {
+    for (const member of ["app-1", "app-2"]) {
+      const logs = await run("docker", ["logs", twin.containers[member] ?? ""]);
+      expect(logs.stdout, member).toMatch(
+        /BrokerAvailabilityEvent\[available=true, SimpleBrokerMessageHandler/,
+      );
+      expect(logs.stdout, member).not.toContain("StompBrokerRelayMessageHandler");
+    }
+    const target = twinTarget(twin);
+    const dispatcher = targetAgent(target);
+    const api = new Api(target, dispatcher);
+    const session = await api.register("Simple Broker User");
+    const workspace = await api.firstWorkspace(session);
+    const [first, second] = await pinsToEveryInstance(target, dispatcher, 2);
+    if (!first || !second) throw new Error("two pins expected");
+    const subscribers = [first, second].map((pin) => ({
+      pin,
+      stomp: pinnedStomp(target, session.accessToken, pin),
+    }));
+    const [onFirst, onSecond] = subscribers;
+    if (!onFirst || !onSecond) throw new Error("two subscribers expected");
+    const topic = `/topic/workspaces/${workspace.id}`;
+    try {
+      for (const subscriber of subscribers) {
+        await subscriber.stomp.connect();
+        subscriber.stomp.subscribe(topic);
+        await untilSubscribed(api, session, workspace.id, subscriber);
+      }
+      // Published through the second instance: its own subscriber hears it ...
+      const lost = await api.createMission(session, workspace.id, "published through the second", second);
+      await onSecond.stomp.event(topic, (event) => event.payload.id === lost.id, 10_000);
+      // ... and the first instance's subscriber, live on its own instance (it hears the next mission made
+      // there), never does: Spring's simple broker delivers only to the sessions of its own instance.
+      const later = await api.createMission(session, workspace.id, "published through the first", first);
+      await onFirst.stomp.event(topic, (event) => event.payload.id === later.id, 10_000);
+      expect(onFirst.stomp.events.map((event) => event.payload.id)).not.toContain(lost.id);
+    } finally {
+      await Promise.all(subscribers.map((subscriber) => subscriber.stomp.close()));
+      await dispatcher.close();
+    }
+  });
+});
