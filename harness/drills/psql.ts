@@ -13,26 +13,32 @@ async function password(environment: Environment): Promise<string> {
  * database has no published port), and returns the rows as arrays of strings.
  */
 export async function psql(environment: Environment, sql: string): Promise<string[][]> {
-  const result = await run("docker", [
-    "exec",
-    "-e",
-    `PGPASSWORD=${await password(environment)}`,
-    environment.containers.database,
-    "psql",
-    "-h",
-    "127.0.0.1",
-    "-U",
-    environment.database.user,
-    "-d",
-    environment.database.name,
-    "-v",
-    "ON_ERROR_STOP=1",
-    "-tA",
-    "-F",
-    "\t",
-    "-c",
-    sql,
-  ]);
+  // `-e NAME` without a value hands the docker client's own variable over: never on a command line.
+  const env = { ...process.env, PGPASSWORD: await password(environment) };
+  const result = await run(
+    "docker",
+    [
+      "exec",
+      "-e",
+      "PGPASSWORD",
+      environment.containers.database,
+      "psql",
+      "-h",
+      "127.0.0.1",
+      "-U",
+      environment.database.user,
+      "-d",
+      environment.database.name,
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-tA",
+      "-F",
+      "\t",
+      "-c",
+      sql,
+    ],
+    { env },
+  );
   if (result.code !== 0) throw new Error(`psql failed: ${result.stderr.trim()}`);
   return result.stdout
     .split("\n")

@@ -1,8 +1,8 @@
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { REPO_ROOT } from "../config.ts";
+import { REPO_ROOT, type HarnessConfig } from "../config.ts";
 import { EnvironmentError } from "../errors.ts";
 import { processAlive } from "../support/process-alive.ts";
 import { lastLines } from "../support/run.ts";
@@ -42,10 +42,33 @@ export function controllerPid(dir: string): number | undefined {
 }
 
 /**
- * Starts the environment's group controller (`cli.ts controller`, detached, its output in
- * controller.log) unless it runs already, and waits until it says it watches the group.
+ * The settings of `config` the controller's own loadConfig must see as env:up saw them: the phase, the
+ * group's clock, and the release its replacements are built from.
  */
-export async function ensureController(name: string, dir: string, timeoutMs = 120_000): Promise<number> {
+export function controllerSettings(config: HarnessConfig): Record<string, string> {
+  const optional = (key: string, value: string | undefined) => (value === undefined ? {} : { [key]: value });
+  return {
+    HARNESS_PHASE: String(config.phase),
+    HARNESS_TIME_SCALE: String(config.timeScale),
+    HARNESS_APP_START_TIMEOUT: String(Math.round(config.appStartTimeoutMs / 1000)),
+    HARNESS_APP_ENV_OVERRIDE: config.appEnvOverride ? "1" : "0",
+    ...optional("HARNESS_APP_JAR", config.appJar),
+    ...optional("HARNESS_APP_DIR", config.appDir),
+    ...optional("HARNESS_APP_ENV_FILE", config.appEnvFile),
+  };
+}
+
+/**
+ * Starts the environment's group controller (`cli.ts controller`, detached, its output in
+ * controller.log) unless it runs already, and waits until it says it watches the group. `settings` are
+ * the HARNESS_* values env:up ran with (a caller's configuration need not be in this process's env).
+ */
+export async function ensureController(
+  name: string,
+  dir: string,
+  settings: Readonly<Record<string, string>> = {},
+  timeoutMs = 120_000,
+): Promise<number> {
   const running = controllerPid(dir);
   if (running !== undefined) return running;
   const files = controllerFiles(dir);
@@ -57,7 +80,7 @@ export async function ensureController(name: string, dir: string, timeoutMs = 12
     ["--import", "tsx", join(REPO_ROOT, "harness", "cli.ts"), "controller"],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, HARNESS_ENV: name },
+      env: { ...process.env, ...settings, HARNESS_ENV: name },
       detached: true,
       stdio: ["ignore", log, log],
     },

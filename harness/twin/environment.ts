@@ -14,7 +14,12 @@ import { removeLabelled } from "../support/cleanup.ts";
 import { say } from "../support/progress.ts";
 import { run } from "../support/run.ts";
 import { bringUp } from "./bring-up.ts";
-import { controllerFiles, ensureController, stopController } from "./controller-process.ts";
+import {
+  controllerFiles,
+  controllerSettings,
+  ensureController,
+  stopController,
+} from "./controller-process.ts";
 import {
   allocateEntryPoints,
   octetOf,
@@ -98,9 +103,9 @@ export async function stopEnvironment(
 }
 
 /** Phase 2: the group's controller watches the environment (started unless it runs already). */
-async function watchGroup(environment: Environment): Promise<void> {
+async function watchGroup(environment: Environment, config: HarnessConfig): Promise<void> {
   if (!environment.topology.fleet) return;
-  const pid = await ensureController(environment.name, environment.dir);
+  const pid = await ensureController(environment.name, environment.dir, controllerSettings(config));
   say(
     `[controller] the group's controller watches it (pid ${pid}; log ${controllerFiles(environment.dir).log})`,
   );
@@ -210,7 +215,7 @@ export async function startEnvironment(
       `take it down first (${name === "default" ? "" : `HARNESS_ENV=${name} `}npm run env:down), or use another HARNESS_ENV for phase ${config.phase}`,
     );
   if (existing && allRunning(await surveyEnvironment(name), existing)) {
-    await watchGroup(existing);
+    await watchGroup(existing, config);
     return { environment: existing, reused: true };
   }
 
@@ -234,7 +239,7 @@ export async function startEnvironment(
     const { environment, keep } = await bringUp({ config, dir, entries, resume, kept }, graph);
     writeKept(dir, { since: kept?.since ?? environment.startedAt, ...keep });
     writeEnvironment(environment);
-    await watchGroup(environment);
+    await watchGroup(environment, config);
     return { environment, reused: false, ...(kept ? { resumed: resume.describe() } : {}) };
   } catch (error) {
     say(
