@@ -34,7 +34,26 @@ export default defineConfig({
         test: {
           name: "scenarios",
           include: ["scenarios/**/*.scenario.test.ts"],
+          exclude: ["scenarios/phase-2/**", "**/node_modules/**"],
           globalSetup: ["harness/testing/docker-global-setup.ts", "scenarios/support/global-setup.ts"],
+          setupFiles: ["scenarios/support/logs-on-failure.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+          env: testcontainersEnv(),
+        },
+      },
+      {
+        test: {
+          // Phase 2's twin (one for the run): the documented API and frontend flows through the ALB, and
+          // what only phase 2 has (the group's instances, the broker relay, Multi-AZ).
+          name: "scenarios-phase-2",
+          include: [
+            "scenarios/api.scenario.test.ts",
+            "scenarios/frontend.scenario.test.ts",
+            "scenarios/phase-2/**/*.scenario.test.ts",
+          ],
+          globalSetup: ["harness/testing/docker-global-setup.ts", "scenarios/support/phase-2-setup.ts"],
           setupFiles: ["scenarios/support/logs-on-failure.ts"],
           testTimeout: 180_000,
           hookTimeout: 900_000,

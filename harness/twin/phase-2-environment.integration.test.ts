@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
 import { DescribeResourcePoliciesCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
-import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { emulatorClients } from "../cdk/emulator-clients.ts";
-import { twinAgent } from "../client/twin-client.ts";
 import { loadConfig, type HarnessConfig } from "../config.ts";
 import { addressOn } from "../drills/address-on.ts";
 import { probeFromVantage } from "../drills/probe-from-vantage.ts";
@@ -19,7 +17,6 @@ import { run } from "../support/run.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { Api } from "../client/api.ts";
 import { targetAgent, twinTarget } from "../client/target.ts";
-import { pinnedStomp, pinsToEveryInstance, untilSubscribed } from "../client/pinned-clients.ts";
 import { BOOTSTRAP_SUPERUSER } from "../components/database-master-user.ts";
 import { STANDBY } from "../components/database-standby.ts";
 import { replicationState } from "../containers/database-replication.ts";
@@ -29,13 +26,6 @@ const never = (): never => {
 };
 const name = `p2-${inject("runOwner").replace(/^test-/, "")}`;
 const config: HarnessConfig = { ...loadConfig(), envName: name };
-
-/** The AWSALB cookie a response sets, if any. */
-const stickinessCookie = (headers: Record<string, string | string[] | undefined>) =>
-  [headers["set-cookie"] ?? []]
-    .flat()
-    .map((cookie) => /^AWSALB=([^;]*)/.exec(cookie)?.[1])
-    .find(Boolean);
 
 describe("env:up --phase 2: the load balancer and the group's instances behind the same names", () => {
   let up: CliResult;
@@ -82,34 +72,6 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
     }
   });
 
-  it("delivers an event published through any instance to subscribers on every instance (the STOMP broker relay)", async () => {
-    const target = twinTarget(twin);
-    const dispatcher = targetAgent(target);
-    const api = new Api(target, dispatcher);
-    const session = await api.register("Relay User");
-    const workspace = await api.firstWorkspace(session);
-    const pins = await pinsToEveryInstance(target, dispatcher, twin.topology.fleet?.desiredCapacity ?? 2);
-    const subscribers = pins.map((pin) => ({ pin, stomp: pinnedStomp(target, session.accessToken, pin) }));
-    const topic = `/topic/workspaces/${workspace.id}`;
-    try {
-      for (const subscriber of subscribers) {
-        await subscriber.stomp.connect();
-        subscriber.stomp.subscribe(topic);
-      }
-      for (const subscriber of subscribers) await untilSubscribed(api, session, workspace.id, subscriber);
-      for (const through of pins) {
-        const mission = await api.createMission(session, workspace.id, undefined, through);
-        for (const subscriber of subscribers) {
-          const event = await subscriber.stomp.event(topic, (seen) => seen.payload.id === mission.id, 10_000);
-          expect(event.eventType).toBe("MISSION_CREATED");
-        }
-      }
-    } finally {
-      await Promise.all(subscribers.map((subscriber) => subscriber.stomp.close()));
-      await dispatcher.close();
-    }
-  });
-
   it("launches the group's desired capacity through EC2, balanced over its two zones, one container each", async () => {
     const fleet = twin.topology.fleet;
     expect(fleet?.desiredCapacity).toBeGreaterThanOrEqual(2);
@@ -129,28 +91,6 @@ describe("env:up --phase 2: the load balancer and the group's instances behind t
     );
     const members = Object.keys(twin.containers).filter((instance) => /^app-\d+$/.test(instance));
     expect(members.sort()).toEqual(instances.map((_, i) => `app-${i + 1}`).sort());
-  });
-
-  it("answers the API's name through the load balancer, spreading new clients over every instance and keeping one with its cookie", async () => {
-    const dispatcher = twinAgent(twin);
-    const get = async (cookie?: string) => {
-      const answer = await request(`${twin.urls.api}/health`, {
-        dispatcher,
-        ...(cookie ? { headers: { cookie: `AWSALB=${cookie}` } } : {}),
-      });
-      const body = await answer.body.text();
-      return { status: answer.statusCode, body, cookie: stickinessCookie(answer.headers) };
-    };
-    const fresh = [];
-    for (let i = 0; i < 8; i += 1) fresh.push(await get());
-    expect(fresh.every((answer) => answer.status === 200 && answer.body === '{"status":"UP"}')).toBe(true);
-    const cookies = new Set(fresh.map((answer) => answer.cookie));
-    expect(cookies.size).toBe(twin.topology.fleet?.desiredCapacity);
-    const [pinned] = [...cookies];
-    const again = [];
-    for (let i = 0; i < 6; i += 1) again.push(await get(pinned));
-    expect(again.map((answer) => answer.cookie ?? pinned)).toEqual(again.map(() => pinned));
-    await dispatcher.close();
   });
 
   it("publishes the load balancer's 80 and 443 on the API's entry point, and nothing of the instances", async () => {

@@ -2,8 +2,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterEach, inject } from "vitest";
 import { REPO_ROOT } from "../../harness/config.ts";
-import { instancesOf } from "../../harness/components/registry.ts";
+import { COMPONENTS, instancesOf } from "../../harness/components/registry.ts";
 import { containerLogs } from "../../harness/drills/container-logs.ts";
+import { shapeOf } from "../../harness/twin/environment-state.ts";
 
 /**
  * When a scenario fails, the twin's container logs are attached: each component's last lines are saved
@@ -25,7 +26,7 @@ afterEach(async ({ task }) => {
   );
   mkdirSync(dir, { recursive: true });
   const tails: string[] = [];
-  for (const { name: component, kind } of instancesOf()) {
+  for (const { name: component, kind } of instancesOf(COMPONENTS, shapeOf(environment))) {
     const container = environment.containers[component];
     if (container === undefined) continue;
     const logs = await containerLogs(container, { tail: 300, timestamps: true });
