@@ -1,6 +1,7 @@
 import { envEgress } from "./twin/egress-cli.ts";
 import { envFailover } from "./twin/failover-cli.ts";
 import { runFleetController } from "./twin/fleet-controller.ts";
+import { envRefresh } from "./twin/refresh-cli.ts";
 import { envScale } from "./twin/scale-cli.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -40,6 +41,8 @@ const USAGE = `usage: tsx harness/cli.ts <command>
   failover database   RDS's reboot with failover (phase 2): the standby promoted, the endpoint moved,
            the old primary back as the synchronous standby
   scale <n>   the group's desired capacity (phase 2, within its min and max); waits until n are healthy
+  refresh   an instance refresh (phase 2): each instance replaced, the new one healthy before the old
+           one drains and terminates; waits until none of the old ones is left
   controller   (started by up in phase 2) the group's controller: replaces dead or unhealthy instances,
            keeps the desired capacity
   compose-write   regenerate docker-compose.yml from the harness's definitions
@@ -132,6 +135,8 @@ async function main(argv: readonly string[], signal: AbortSignal): Promise<numbe
       return envFailover(argv.slice(1));
     case "scale":
       return envScale(argv.slice(1));
+    case "refresh":
+      return envRefresh(argv.slice(1));
     case "controller":
       await runFleetController(loadConfig(), signal);
       return 0;

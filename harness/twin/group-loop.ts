@@ -8,6 +8,7 @@ import { readEnvironment, writeEnvironment, type Environment } from "./environme
 import { readDesired, writeDesired } from "./fleet-desired.ts";
 import type { FleetKit } from "./fleet-kit.ts";
 import { fleetMembers, memberName, scaleInChoice, type RunningMember } from "./fleet-members.ts";
+import { finishRefresh, pendingRefresh } from "./fleet-refresh.ts";
 import { enforceEnvironmentSecurityGroups } from "./firewall.ts";
 import { terminateGroupInstance } from "./group-instances.ts";
 import { containerNameOf } from "./identity.ts";
@@ -169,7 +170,36 @@ export class GroupLoop {
     return true;
   }
 
-  /** Replaces what is due, then brings the group to its desired capacity. */
+  /** How long a deregistered target drains (the target group's delay, on the group's clock). */
+  private drain() {
+    return scaledSeconds(this.kit.balancer.targetGroup.deregistrationDelaySeconds, this.config.timeScale);
+  }
+
+  /**
+   * An instance refresh (env:refresh), one instance at a time, launching before terminating: its
+   * replacement healthy in the target group first, then the old one drained for the deregistration
+   * delay and terminated, so the group never serves below its capacity.
+   */
+  private async refresh(): Promise<void> {
+    const { dir } = this.environment();
+    const request = pendingRefresh(dir);
+    if (!request) return;
+    for (const instanceId of request.replace) {
+      const members = await fleetMembers(this.config.envName);
+      const old = members.find((member) => member.instanceId === instanceId);
+      if (!old || this.signal.aborted) continue;
+      const name = memberName(members.map((member) => member.name));
+      say(`[controller] instance refresh: ${name} launched before ${old.name} (${instanceId}) goes`);
+      await this.add(name);
+      say(
+        `[controller] instance refresh: ${old.name} drains for up to ${this.drain().said}, then terminates`,
+      );
+      await this.remove(old, this.drain().ms / 1000);
+    }
+    if (!this.signal.aborted) finishRefresh(dir);
+  }
+
+  /** Replaces what is due, refreshes when asked, then brings the group to its desired capacity. */
   async pass(): Promise<void> {
     const members = await fleetMembers(this.config.envName);
     for (const [member, why] of await this.replacements(members)) {
@@ -178,6 +208,7 @@ export class GroupLoop {
       await this.remove(member, 0);
       await this.add(member.name);
     }
+    await this.refresh();
     // The desired capacity is read again before each step: env:scale or the policy may change it meanwhile.
     const desired = () => readDesired(this.environment().dir, this.kit.fleet);
     let current = await fleetMembers(this.config.envName);
@@ -189,10 +220,7 @@ export class GroupLoop {
     }
     while (current.length > desired() && !this.signal.aborted) {
       const member = scaleInChoice(current);
-      const drain = scaledSeconds(
-        this.kit.balancer.targetGroup.deregistrationDelaySeconds,
-        this.config.timeScale,
-      );
+      const drain = this.drain();
       say(
         `[controller] scaling in: ${current.length} -> ${current.length - 1} (desired ${desired()}); ${member.name} drains for up to ${drain.said}`,
       );

@@ -4,6 +4,7 @@ import { ImageResolver } from "../../harness/images/image-resolver.ts";
 import { formatMs, say } from "../../harness/support/progress.ts";
 import { waitFor } from "../../harness/support/wait-for.ts";
 import { failoverDatabase } from "../../harness/twin/database-failover.ts";
+import { currentTwin } from "../support/current-twin.ts";
 import { test } from "../support/scenario-test.ts";
 
 /** Acknowledged writes to wait for after each failover before the next step: the API writes again. */
@@ -45,7 +46,8 @@ describe("phase 2: a Multi-AZ failover under a writer", () => {
       await writesAgain(0);
       // Over to the standby, then back: the original primary ends as the primary again, streaming.
       for (const leg of ["failover", "failback"]) {
-        const done = await failoverDatabase(twin, netkit);
+        // The group's instances as they are now (an earlier scenario may have replaced them).
+        const done = await failoverDatabase(currentTwin(twin), netkit);
         say(
           `[scenario] ${leg}: ${done.from} -> ${done.to}, promoted by ${formatMs(done.timingsMs.promoted)}`,
         );

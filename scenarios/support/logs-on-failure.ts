@@ -5,6 +5,7 @@ import { REPO_ROOT } from "../../harness/config.ts";
 import { COMPONENTS, instancesOf } from "../../harness/components/registry.ts";
 import { containerLogs } from "../../harness/drills/container-logs.ts";
 import { shapeOf } from "../../harness/twin/environment-state.ts";
+import { currentTwin } from "./current-twin.ts";
 
 /**
  * When a scenario fails, the twin's container logs are attached: each component's last lines are saved
@@ -15,7 +16,7 @@ import { shapeOf } from "../../harness/twin/environment-state.ts";
 // every hook's first parameter for the fixtures it names.
 afterEach(async ({ task }) => {
   if (task.result?.state !== "fail") return;
-  const environment = inject("twin");
+  const environment = currentTwin(inject("twin"));
   const slug = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80);
   const dir = join(
     REPO_ROOT,
