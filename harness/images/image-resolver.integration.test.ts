@@ -163,7 +163,9 @@ describe("image resolution", () => {
     );
     let stderr = "";
     cli.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => cli.on("exit", (code) => resolve(code)));
+    // "close", not "exit": the process can exit before its last stderr lines are read (the last CI's
+    // run saw exit 130 with "interrupted" not yet in `stderr`).
+    const exited = new Promise<number | null>((resolve) => cli.on("close", (code) => resolve(code)));
     const nginxLog = join(stateDir, "logs", "images", "nginx.log");
     await waitFor("the nginx build to reach its hanging step", () =>
       existsSync(nginxLog) && readFileSync(nginxLog, "utf8").includes("build-is-running") ? true : undefined,

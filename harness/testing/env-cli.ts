@@ -42,7 +42,8 @@ export function cli(
       stderr += String(chunk);
       onStderr?.(stderr, child);
     });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    // "close", not "exit": it fires once stdout and stderr are read to their end.
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
 

@@ -127,6 +127,7 @@ export class BackendStack extends Stack {
           databaseSecret,
           jwtSecret,
           logGroup,
+          ...(broker ? { broker: { stompEndpoint: broker.stompEndpoint, secret: broker.credentials } } : {}),
         });
       }
       new route53.ARecord(this, "ApiRecord", {

@@ -144,11 +144,39 @@ describe("phase 3: ECS Fargate behind the ALB, images in ECR", () => {
       ]),
     );
     expect(container.Secrets.map((secret) => secret.Name).sort()).toEqual([
+      "BROKER_PASSWORD",
+      "BROKER_USERNAME",
       "DB_PASSWORD",
       "DB_USERNAME",
       "JWT_SECRET",
     ]);
     template().resourceCountIs("AWS::EC2::Instance", 0);
     template().resourceCountIs("AWS::AutoScaling::AutoScalingGroup", 0);
+  });
+
+  it("hands the tasks the broker's relay settings, its user from the broker's secret (as phase 2's user data does)", () => {
+    const [task] = Object.values(template().findResources("AWS::ECS::TaskDefinition")) as {
+      Properties: {
+        ContainerDefinitions: {
+          Environment: { Name: string; Value: unknown }[];
+          Secrets: { Name: string; ValueFrom: unknown }[];
+        }[];
+      };
+    }[];
+    const container = task!.Properties.ContainerDefinitions[0]!;
+    const value = (name: string) => container.Environment.find((entry) => entry.Name === name)?.Value;
+    expect(value("BROKER_RELAY_TLS")).toBe("true");
+    // Host and port come apart from the broker's STOMP endpoint attribute at deploy time.
+    for (const name of ["BROKER_RELAY_HOST", "BROKER_RELAY_PORT"])
+      expect(JSON.stringify(value(name))).toContain("StompEndpoints");
+    const [brokerSecret] = Object.keys(
+      template().findResources("AWS::SecretsManager::Secret", {
+        Properties: { Description: Match.stringLikeRegexp("message broker") },
+      }),
+    );
+    for (const name of ["BROKER_USERNAME", "BROKER_PASSWORD"]) {
+      const secret = container.Secrets.find((entry) => entry.Name === name);
+      expect(JSON.stringify(secret?.ValueFrom)).toContain(brokerSecret);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Validations } from "aws-cdk-lib";
+import { Fn, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as ecr from "aws-cdk-lib/aws-ecr";
 import * as ecs from "aws-cdk-lib/aws-ecs";
@@ -17,6 +17,31 @@ export interface ApiServiceProps {
   readonly databaseSecret: secretsmanager.ISecret;
   readonly jwtSecret: secretsmanager.ISecret;
   readonly logGroup: logs.ILogGroup;
+  /** The message broker the tasks relay STOMP through (stomp+ssl://<host>:<port>), and its user. */
+  readonly broker?: { readonly stompEndpoint: string; readonly secret: secretsmanager.ISecret };
+}
+
+/**
+ * The relay's settings as the phase-2 user data writes them: the endpoint taken apart into host and
+ * port (at deploy time: the endpoint is the broker's attribute), its user from the broker's secret.
+ */
+function brokerSettings(broker: ApiServiceProps["broker"]): {
+  environment: Record<string, string>;
+  secrets: Record<string, ecs.Secret>;
+} {
+  if (!broker) return { environment: {}, secrets: {} };
+  const address = Fn.select(1, Fn.split("://", broker.stompEndpoint));
+  return {
+    environment: {
+      BROKER_RELAY_HOST: Fn.select(0, Fn.split(":", address)),
+      BROKER_RELAY_PORT: Fn.select(1, Fn.split(":", address)),
+      BROKER_RELAY_TLS: "true",
+    },
+    secrets: {
+      BROKER_USERNAME: ecs.Secret.fromSecretsManager(broker.secret, "username"),
+      BROKER_PASSWORD: ecs.Secret.fromSecretsManager(broker.secret, "password"),
+    },
+  };
 }
 
 /** Phase 3: the jar as a container image in ECR, run by ECS Fargate across 2a and 2c behind the ALB. */
@@ -35,6 +60,7 @@ export class ApiService extends Construct {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
     const task = new ecs.FargateTaskDefinition(this, "Task", { cpu: 512, memoryLimitMiB: 1024 });
+    const broker = brokerSettings(props.broker);
     task.addContainer("api", {
       image: ecs.ContainerImage.fromEcrRepository(this.repository, "release"),
       portMappings: [{ containerPort: 8080 }],
@@ -44,11 +70,13 @@ export class ApiService extends Construct {
         DB_HOST: props.databaseHost,
         DB_PORT: "5432",
         DB_NAME: SEED.databaseName,
+        ...broker.environment,
       },
       secrets: {
         DB_USERNAME: ecs.Secret.fromSecretsManager(props.databaseSecret, "username"),
         DB_PASSWORD: ecs.Secret.fromSecretsManager(props.databaseSecret, "password"),
         JWT_SECRET: ecs.Secret.fromSecretsManager(props.jwtSecret),
+        ...broker.secrets,
       },
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: "api" }),
     });
