@@ -5,6 +5,9 @@ import { StompSession } from "../../harness/client/stomp-session.ts";
 import { smokeSettings } from "./target.ts";
 import { test } from "./smoke-test.ts";
 
+/** Missions made (and deleted again) until one's event shows the subscription live. */
+const SUBSCRIBE_ATTEMPTS = 3;
+
 /**
  * Writes, only with --write and a test account (SMOKE_EMAIL, SMOKE_PASSWORD): log in, create a mission
  * in the account's first workspace, see MISSION_CREATED over the WebSocket, delete it again.
@@ -23,19 +26,33 @@ describe(`smoke (writes, as the test account): ${smokeSettings().target.urls.api
     const session: Session = { email, password, ...login.json.data };
     const workspace = await api.firstWorkspace(session);
     const stomp = new StompSession(target, session.accessToken);
+    const topic = `/topic/workspaces/${workspace.id}`;
+    const made: string[] = [];
     try {
       await stomp.connect();
-      stomp.subscribe(`/topic/workspaces/${workspace.id}`);
-      const mission = await api.createMission(session, workspace.id, `smoke ${randomUUID()}`);
-      await stomp.event(
-        `/topic/workspaces/${workspace.id}`,
-        (event) => event.eventType === "MISSION_CREATED" && event.payload.id === mission.id,
-        2_000,
-      );
-      const deleted = await api.call("DELETE", `/missions/${mission.id}`, { token: session.accessToken });
-      expect([200, 204]).toContain(deleted.status);
+      stomp.subscribe(topic);
+      // A SUBSCRIBE has no reply: the first mission may be published before the server holds the
+      // subscription. Each attempt's mission is deleted again; the last CI's run missed the first.
+      let heard: string | undefined;
+      for (let attempt = 1; attempt <= SUBSCRIBE_ATTEMPTS && !heard; attempt += 1) {
+        const mission = await api.createMission(session, workspace.id, `smoke ${randomUUID()}`);
+        made.push(mission.id);
+        const event = await stomp
+          .event(
+            topic,
+            (seen) => seen.eventType === "MISSION_CREATED" && seen.payload.id === mission.id,
+            2_000,
+          )
+          .catch(() => undefined);
+        heard = event && mission.id;
+      }
+      expect(heard, `no MISSION_CREATED within 2 s of any of ${made.length} missions`).toBeDefined();
     } finally {
       await stomp.close();
+      for (const id of made) {
+        const deleted = await api.call("DELETE", `/missions/${id}`, { token: session.accessToken });
+        expect([200, 204]).toContain(deleted.status);
+      }
     }
   });
 });
