@@ -60,10 +60,25 @@ describe("entryPoints", () => {
   });
 
   it("names every entry-point port something else holds", async () => {
-    const name = `unit-${process.pid}`;
+    // A name whose entry points nothing holds yet (a running twin of this machine may own its hash: the
+    // CI run before this one met EADDRINUSE there).
+    const listening = async (candidate: string) => {
+      if ((await takenPorts(entryPoints(candidate))).length > 0) return undefined;
+      const server = createServer();
+      const bound = await new Promise<boolean>((resolve) => {
+        server.once("error", () => resolve(false));
+        server.listen(8080, entryPoints(candidate).api.address, () => resolve(true));
+      });
+      return bound ? server : undefined;
+    };
+    let name = "";
+    let server: Server | undefined;
+    for (let i = 0; i < 10 && !server; i += 1) {
+      name = `unit-${process.pid}-${i}`;
+      server = await listening(name);
+    }
+    if (!server) throw new Error("no free entry-point address to listen on for the test");
     const points = entryPoints(name);
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(8080, points.api.address, resolve));
     try {
       await expect(assertEntryPointsFree(name, points)).rejects.toThrow(
         new RegExp(`already in use: ${points.api.address.replace(/\./g, "\\.")}:8080$`),
