@@ -8,7 +8,8 @@
  *                          results and the table in reports/bench-quick/, nothing committed is changed
  *
  * Benchmarks that need a running twin share one, started here as environment "bench-<pid>" and taken
- * down at the end (also when a benchmark fails or on Ctrl-C).
+ * down at the end (also when a benchmark fails or on Ctrl-C); phase 2's share a phase-2 twin
+ * ("bench2-<pid>"), started once phase 1's is down.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -24,8 +25,9 @@ mkdirSync(resultsDir, { recursive: true });
 interface Bench {
   readonly script: string;
   readonly args: readonly string[];
-  /** Runs against the shared twin. */
+  /** Runs against the shared twin (of phase 1, or of phase 2 when `phase` says so). */
   readonly twin?: boolean;
+  readonly phase?: 2;
   /** Starts the shared twin itself and leaves it up (env-up's --keep-last): the next benchmarks use it. */
   readonly startsTwin?: boolean;
 }
@@ -42,6 +44,10 @@ const benches: Bench[] = quick
       { script: "load", args: ["5", "4"], twin: true },
       // No killed run here: the drills kill env:up at random points and check the next one recovers.
       { script: "leaks", args: ["1", "1", "0"] },
+      { script: "alb-cost", args: ["100"], twin: true, phase: 2 },
+      { script: "fanout", args: ["30", "1"], twin: true, phase: 2 },
+      { script: "footprint", args: [], twin: true, phase: 2 },
+      { script: "failover", args: ["1"], twin: true, phase: 2 },
     ]
   : [
       { script: "env-up", args: ["--cold"] },
@@ -53,6 +59,10 @@ const benches: Bench[] = quick
       { script: "anchors", args: ["3"] },
       { script: "leaks", args: ["50", "20", "10"] },
       { script: "db-reset", args: ["5"] },
+      { script: "alb-cost", args: ["1000"], twin: true, phase: 2 },
+      { script: "fanout", args: ["500", "5"], twin: true, phase: 2 },
+      { script: "footprint", args: [], twin: true, phase: 2 },
+      { script: "failover", args: ["5"], twin: true, phase: 2 },
     ];
 
 // --table: only rewrite the README's table from the committed results.
@@ -66,8 +76,12 @@ const only = process.argv
   ?.slice("--only=".length)
   .split(",");
 const selected = only ? benches.filter((bench) => only.includes(bench.script)) : benches;
-const twinConfig = { ...loadConfig(), envName: `bench-${process.pid}` };
-let twinUp = false;
+const twinConfigs = {
+  1: { ...loadConfig(), envName: `bench-${process.pid}` },
+  2: { ...loadConfig(), envName: `bench2-${process.pid}`, phase: 2 as const },
+};
+/** The phase of the shared twin that is up now, if one is. */
+let twinUp: 1 | 2 | undefined;
 
 let current: ReturnType<typeof spawn> | undefined;
 
@@ -83,7 +97,7 @@ function runBench(bench: Bench): Promise<number | null> {
         env: {
           ...process.env,
           BENCH_RESULTS_DIR: resultsDir,
-          ...(bench.twin ? { HARNESS_ENV: twinConfig.envName } : {}),
+          ...(bench.twin ? { HARNESS_ENV: twinConfigs[bench.phase ?? 1].envName } : {}),
         },
       },
     );
@@ -107,22 +121,24 @@ const started = performance.now();
 try {
   for (const bench of selected) {
     if (stop.signal.aborted) break;
-    if (bench.twin && !twinUp && !bench.startsTwin) {
-      await startEnvironment(twinConfig, { signal: stop.signal });
-      twinUp = true;
+    const wanted = bench.twin ? (bench.phase ?? 1) : undefined;
+    // One twin at a time: two would disturb each other's figures (and share two cores).
+    if (twinUp !== undefined && twinUp !== wanted) {
+      await stopEnvironment(twinConfigs[twinUp]);
+      twinUp = undefined;
     }
-    if (!bench.twin && twinUp) {
-      await stopEnvironment(twinConfig);
-      twinUp = false;
+    if (wanted !== undefined && twinUp === undefined && !bench.startsTwin) {
+      await startEnvironment(twinConfigs[wanted], { signal: stop.signal });
+      twinUp = wanted;
     }
     const code = await runBench(bench);
     // Up or not (a failed run removes its own), the shared twin is taken down at the end.
-    if (bench.startsTwin) twinUp = true;
+    if (bench.startsTwin) twinUp = 1;
     ran += 1;
     if (code !== 0) failed.push(`${bench.script} ${bench.args.join(" ")} (exit ${code})`);
   }
 } finally {
-  if (twinUp) await stopEnvironment(twinConfig);
+  if (twinUp !== undefined) await stopEnvironment(twinConfigs[twinUp]);
 }
 const table = renderTable(resultsDir);
 if (quick) writeFileSync(join(resultsDir, "table.md"), table);

@@ -7,6 +7,10 @@
  * sends no RECEIPT for SUBSCRIBE, so a warm-up write first shows which subscriptions are live; a client
  * that missed it is reported (missedWarmUp) and still counted as lost in each round it misses.
  *
+ * On a phase-2 twin the subscribers connect through the ALB, which spreads them over the group's
+ * instances (each event crosses the broker relay to the others' subscribers): the result is
+ * fanout-phase-2, with the subscribers each instance held.
+ *
  *   npm run bench:fanout -- [subscribers] [rounds]   (default 500 and 5; needs a running twin: HARNESS_ENV)
  */
 import { Client, type IStompSocket } from "@stomp/stompjs";
@@ -16,6 +20,8 @@ import { loadConfig } from "../harness/config.ts";
 import { containerNameOf, readEnvironment } from "../harness/twin/environment.ts";
 import { Api } from "../harness/client/api.ts";
 import { connectOptions, targetAgent, twinTarget } from "../harness/client/target.ts";
+import { targetHealth } from "../harness/containers/load-balancer-targets.ts";
+import { addressOn } from "../harness/drills/address-on.ts";
 import { memoryMiB, percentile, round, writeResult } from "./lib.ts";
 
 const subscribers = Number(process.argv[2] ?? 500);
@@ -27,6 +33,24 @@ if (!environment) {
   process.exit(3);
 }
 const target = twinTarget(environment);
+/** The API's instances: phase 1's one, or the group's (the load balancer spreads new connections). */
+const apps = Object.keys(environment.containers).filter((name) => name === "app" || /^app-\d+$/.test(name));
+const memoryOf = (memory: Record<string, number>) =>
+  Object.fromEntries(apps.map((instance) => [instance, memory[containerNameOf(environment.name, instance)]]));
+
+/** Phase 2: the load balancer's open sessions per instance (each subscriber holds one), by instance. */
+async function subscribersPerInstance(): Promise<Record<string, number> | undefined> {
+  const balancer = environment?.topology.loadBalancer;
+  if (!environment || !balancer) return undefined;
+  const targets = await targetHealth(environment.containers.alb ?? "", balancer);
+  const entries = await Promise.all(
+    apps.map(async (instance) => {
+      const address = await addressOn(environment.containers[instance] ?? "", environment.networks.public);
+      return [instance, targets.find((entry) => entry.address === address)?.sessions ?? 0] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
 const agent = targetAgent(target);
 const api = new Api(target, agent);
 const session = await api.register("Fan-out Bench");
@@ -134,7 +158,8 @@ for (let index = 0; index < rounds; index += 1) {
   });
   process.stderr.write(`[bench] round ${index + 1}/${rounds}: ${JSON.stringify(results.at(-1))}\n`);
 }
-const memory = await memoryMiB([containerNameOf(environment.name, "app")]);
+const spread = await subscribersPerInstance();
+const memory = await memoryMiB(apps.map((instance) => containerNameOf(environment.name, instance)));
 await Promise.all(clients.map((client) => client.client.deactivate()));
 await agent.close();
 
@@ -161,9 +186,10 @@ const result = {
   },
   restWriteMs: medianOf("writeMs"),
   lostTotal: results.reduce((sum, entry) => sum + entry.lost, 0) + connectFailures.length * rounds,
-  appMemoryMiB: memory[containerNameOf(environment.name, "app")],
+  appMemoryMiB: apps.length === 1 ? memory[containerNameOf(environment.name, "app")] : memoryOf(memory),
+  ...(spread ? { subscribersPerInstance: spread } : {}),
   target: { lost: 0, p99Ms: 250 },
   measuredFrom: "send of POST /api/missions to the MESSAGE frame at each subscriber (one Node process)",
 };
-const file = await writeResult("fanout", result);
+const file = await writeResult(environment.topology.loadBalancer ? "fanout-phase-2" : "fanout", result);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n${file}\n`);

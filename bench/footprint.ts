@@ -3,11 +3,13 @@
  * a second apart, cache excluded) and in total; CPU while idle; the size of each component's image (and
  * of the Debian bases they are built on, shared by several); the disk the environment's own files take.
  *
+ * A phase-2 twin's result is footprint-phase-2.
+ *
  *   npm run bench:footprint   (needs a running twin: HARNESS_ENV)
  */
 import { loadConfig } from "../harness/config.ts";
 import { run } from "../harness/support/run.ts";
-import { COMPONENT_NAMES, containerNameOf, readEnvironment } from "../harness/twin/environment.ts";
+import { containerNameOf, readEnvironment } from "../harness/twin/environment.ts";
 import { median, memoryMiB, round, writeResult } from "./lib.ts";
 
 const environment = readEnvironment(loadConfig());
@@ -15,7 +17,9 @@ if (!environment) {
   process.stderr.write("no twin is up: npm run env:up first (HARNESS_ENV names it)\n");
   process.exit(3);
 }
-const containers = COMPONENT_NAMES.map((component) => containerNameOf(environment.name, component));
+// Every instance the environment has: phase 1's, or phase 2's (load balancer, group, standby, broker).
+const instances = Object.keys(environment.containers);
+const containers = instances.map((component) => containerNameOf(environment.name, component));
 
 const memorySamples: Record<string, number>[] = [];
 for (let sample = 0; sample < 5; sample += 1) {
@@ -39,7 +43,7 @@ const cpuOf = Object.fromEntries(
 const mib = (bytes: string) => round(Number(bytes) / 1024 ** 2);
 const components: Record<string, { memoryMiB: number; idleCpu: string; image: string; imageMiB: number }> =
   {};
-for (const component of COMPONENT_NAMES) {
+for (const component of instances) {
   const container = containerNameOf(environment.name, component);
   const imageId = (await run("docker", ["inspect", "--format", "{{.Image}}", container])).stdout.trim();
   const image = await run("docker", [
@@ -82,5 +86,5 @@ const result = {
     "docker's Size counts each image whole; layers shared with a base (Debian trixie or bookworm) are stored once",
   environmentDirKiB: Number(disk.stdout.split("\t")[0]),
 };
-const file = await writeResult("footprint", result);
+const file = await writeResult(environment.topology.phase === 2 ? "footprint-phase-2" : "footprint", result);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n${file}\n`);

@@ -14,6 +14,12 @@ export function percentile(samples: readonly number[], p: number): number {
 
 export const median = (samples: readonly number[]) => percentile(samples, 50);
 
+/** The p50 and p99 of samples in milliseconds, to the microsecond. */
+export const p50p99 = (samples: readonly number[]) => ({
+  p50: round(percentile(samples, 50), 3),
+  p99: round(percentile(samples, 99), 3),
+});
+
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** Where results go: bench/results/ (committed), or BENCH_RESULTS_DIR (bench:quick writes under reports/). */

@@ -10,7 +10,7 @@ import { Agent, request } from "undici";
 import { loadConfig } from "../harness/config.ts";
 import { readEnvironment } from "../harness/twin/environment.ts";
 import { twinLookup } from "../harness/client/twin-client.ts";
-import { percentile, round, writeResult } from "./lib.ts";
+import { p50p99, percentile, round, writeResult } from "./lib.ts";
 
 const count = Number(process.argv[2] ?? 1000);
 const environment = readEnvironment(loadConfig());
@@ -43,15 +43,11 @@ for (let i = 0; i < count; i += 1) {
   straight.push(await once(directUrl, direct));
 }
 await Promise.all([viaProxy.close(), direct.close()]);
-const summary = (samples: number[]) => ({
-  p50: round(percentile(samples, 50), 3),
-  p99: round(percentile(samples, 99), 3),
-});
 const result = {
   requests: count,
   request: "GET /api/health, HTTP/1.1 keep-alive, sequential",
-  throughProxyMs: summary(proxied),
-  directMs: summary(straight),
+  throughProxyMs: p50p99(proxied),
+  directMs: p50p99(straight),
   p50Ratio: { value: round(percentile(proxied, 50) / percentile(straight, 50), 2), target: 1.3 },
 };
 const file = await writeResult("proxy-cost", result);

@@ -6,31 +6,11 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as prettier from "prettier";
 import { REPO_ROOT } from "../harness/config.ts";
+import { PHASE_2_ROWS } from "./table-phase-2.ts";
+import { at, num, s, type Json, type Row } from "./table-values.ts";
 
 const BEGIN = "<!-- bench:begin (npm run bench writes this table) -->";
 const END = "<!-- bench:end -->";
-
-type Json = Record<string, unknown>;
-
-/** A value inside a result by dotted path, or undefined. */
-function at(result: Json | undefined, path: string): unknown {
-  return path
-    .split(".")
-    .reduce<unknown>((value, key) => (value as Json | undefined)?.[key], result as unknown);
-}
-
-interface Row {
-  readonly figure: string;
-  readonly file: string;
-  readonly value: (result: Json) => string;
-  readonly target: string;
-  /** Whether the target is met; undefined when the figure has no target. */
-  readonly met?: (result: Json) => boolean;
-}
-
-const s = (ms: unknown) => `${(Number(ms) / 1000).toFixed(1)} s`;
-/** A figure as a number; a missing one (JSON null for NaN) is NaN, so it can never meet a target. */
-const num = (value: unknown) => (value === null || value === undefined ? Number.NaN : Number(value));
 
 const ROWS: Row[] = [
   {
@@ -185,7 +165,7 @@ export function renderTable(dir: string): string {
     return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Json) : undefined;
   };
   const lines = ["| Figure | Measured | Target | Met |", "| --- | --- | --- | --- |"];
-  for (const row of ROWS) {
+  for (const row of [...ROWS, ...PHASE_2_ROWS]) {
     const result = read(row.file);
     if (!result) {
       lines.push(`| ${row.figure} | not measured | ${row.target || "-"} | - |`);

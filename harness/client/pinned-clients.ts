@@ -2,13 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { request } from "undici";
 import type { Api, Session } from "./api.ts";
+import { STICKINESS_COOKIE, stickinessCookieValue } from "./stickiness-cookie.ts";
 import { StompSession } from "./stomp-session.ts";
 import type { Target } from "./target.ts";
 
 /** The load balancer's stickiness cookie (an ALB's AWSALB), as a request header that pins to one instance. */
 export type Pin = { readonly cookie: string };
-
-const AWSALB = /^AWSALB=([^;]*)/;
 
 /**
  * One pin per instance behind the load balancer: new clients are spread over the instances, and each
@@ -23,15 +22,12 @@ export async function pinsToEveryInstance(
   for (let attempt = 0; attempt < count * 10 && cookies.size < count; attempt += 1) {
     const answer = await request(`${target.urls.api}/health`, { dispatcher });
     await answer.body.dump();
-    const value = [answer.headers["set-cookie"] ?? []]
-      .flat()
-      .map((cookie) => AWSALB.exec(cookie)?.[1])
-      .find(Boolean);
+    const value = stickinessCookieValue(answer.headers["set-cookie"]);
     if (value) cookies.add(value);
   }
   if (cookies.size < count)
     throw new Error(`the load balancer pinned new clients to ${cookies.size} instances, not ${count}`);
-  return [...cookies].map((value) => ({ cookie: `AWSALB=${value}` }));
+  return [...cookies].map((value) => ({ cookie: `${STICKINESS_COOKIE}=${value}` }));
 }
 
 /** A STOMP session over a WebSocket the load balancer sends to the pinned instance. */

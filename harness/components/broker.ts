@@ -6,6 +6,7 @@ import { waitResumed } from "../containers/resumed-wait.ts";
 import { EnvironmentError } from "../errors.ts";
 import { issueCertificate } from "../tls/local-ca.ts";
 import type { ComponentKind } from "./component.ts";
+import { dataVolume } from "./data-volume.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
 
 declare module "./component.ts" {
@@ -21,7 +22,8 @@ const MQ_T3_MICRO = { cpus: 2, memoryGiB: 1 } as const;
 /**
  * Amazon MQ for ActiveMQ (phase 2): Debian's ActiveMQ on the private network only, by the name the
  * deployed STOMP endpoint gives it, with a certificate for that name from the environment's CA and the
- * user from the deployed secret. The instances relay their STOMP traffic through it; the broker's
+ * user from the deployed secret; its persistent messages on a data volume of its own (kept as the
+ * database's is). The instances relay their STOMP traffic through it; the broker's
  * security group admits 61614 from theirs only (bring-up's firewall step).
  */
 export const broker: ComponentKind = {
@@ -31,7 +33,7 @@ export const broker: ComponentKind = {
   image: "broker",
   instances: (shape) => (shape?.phase === 2 ? [{ name: "broker", step: "broker" }] : []),
   tailOnFailure: true,
-  plan(graph, { config, owner, dir, labels, containerName, resume }) {
+  plan(graph, { config, environment, owner, dir, labels, containerName, resume }) {
     if (config.phase !== 2) return;
     graph.add("broker", {
       component: "broker",
@@ -53,6 +55,7 @@ export const broker: ComponentKind = {
           {
             start: async () => {
               const certificate = await issueCertificate(ca, [deployed.host], join(dir, "certs"), "broker");
+              const volume = await dataVolume(environment, owner, "broker-data", "broker");
               const container = await BrokerContainer.create({
                 image: images["image:broker"],
                 owner,
@@ -62,6 +65,7 @@ export const broker: ComponentKind = {
                 certificate,
                 user: deployed,
                 limits: MQ_T3_MICRO,
+                dataVolume: volume,
               });
               return startReady(
                 container.withLabels(labels("broker")).withName(containerName("broker")),

@@ -1,78 +1,85 @@
 import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
-import { DATABASE_READY_COMMAND, DatabaseContainer, PGDATA } from "../containers/database-container.ts";
-import { startReady } from "../containers/exit-aware-wait.ts";
-import { dockerHealthy, waitResumed } from "../containers/resumed-wait.ts";
-import { run } from "../support/run.ts";
-import { LABEL_DATA, LABEL_OWNER, volumeNameOf } from "../twin/identity.ts";
-import { EnvironmentError } from "../twin/twin-setup.ts";
+import { DATABASE_READY_COMMAND } from "../containers/database-container.ts";
+import { goOnWithoutStandby } from "../containers/database-replication.ts";
+import { say } from "../support/progress.ts";
+import { dataVolume } from "./data-volume.ts";
 import { COMPOSE_VOLUMES, composeLiteral } from "./compose-parts.ts";
 import type { ComponentKind } from "./component.ts";
-import { planStandby, STANDBY } from "./database-standby.ts";
+import { nodeStart } from "./database-node.ts";
+import {
+  databaseRoles,
+  DATABASE_NODE_NAMES,
+  type DatabaseNode,
+  type DatabaseRoles,
+} from "./database-roles.ts";
+import { planStandby } from "./database-standby.ts";
 import { BOOTSTRAP_SUPERUSER, createMasterUser } from "./database-master-user.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
 
 declare module "./component.ts" {
   interface TwinSteps {
-    /** PostgreSQL running with its bootstrap superuser only (or on the data an earlier run kept). */
+    /** Which node is the primary: phase 1's only one, or Multi-AZ's as the environment left them. */
+    "database:roles": DatabaseRoles;
+    /** The primary running with its bootstrap superuser only (or on the data an earlier run kept). */
     "database:started": TwinContainer;
     /** ... and with the template's master user and database, its password from the deployed secret. */
     database: TwinContainer;
   }
 }
 
-/** A database node's data volume, named after the environment and labelled as data env:down --keep-data keeps. */
-async function dataVolume(environment: string, owner: string, volume: string): Promise<string> {
-  const name = volumeNameOf(environment, volume);
-  const labels = ["--label", `${LABEL_OWNER}=${owner}`, "--label", `${LABEL_DATA}=database`];
-  const created = await run("docker", ["volume", "create", ...labels, name]);
-  if (created.code !== 0)
-    throw new EnvironmentError(`cannot create the volume ${name}: ${created.stderr.trim()}`);
-  return name;
-}
-
 /**
  * RDS PostgreSQL. It starts beside the emulator and the deploy, as RDS provisions beside the rest of the
  * stack, with a bootstrap superuser of its own only; the master user (its password from the deployed
  * secret) and the database are created in it once the deploy says what they are: no secret in its
- * configuration.
+ * configuration. Phase 2's Multi-AZ pair keeps each node's name and data whichever is the primary.
  */
 export const database: ComponentKind = {
   kind: "database",
   standsIn: ["AWS::RDS::DBInstance", "AWS::RDS::DBSubnetGroup"],
   summary: "RDS PostgreSQL",
   image: "postgres",
-  instances: (shape) => [
-    { name: "database", step: "database" },
-    ...(shape?.phase === 2 ? [{ name: STANDBY, step: "database:standby" as const }] : []),
-  ],
+  instances: (shape) =>
+    shape?.phase === 2
+      ? DATABASE_NODE_NAMES.map((name, member) => ({ name, step: "database:nodes" as const, member }))
+      : [{ name: "database", step: "database" }],
   plan(graph, context) {
+    const multiAz = context.config.phase === 2;
+    const volumeOf = (node: DatabaseNode) =>
+      dataVolume(context.environment, context.owner, `${node}-data`, "database");
+    graph.add("database:roles", {
+      component: "database",
+      what: "which node is the primary",
+      quiet: true,
+      needs: ["image:postgres"],
+      run: (inputs) =>
+        multiAz
+          ? databaseRoles(
+              (node) => context.resume.foundOf(node),
+              { ...context, endpoint: TWIN_HOSTS.database },
+              inputs["image:postgres"],
+            )
+          : Promise.resolve({ primary: "database", standby: "database-2", by: "fresh" } as const),
+    });
     graph.add("database:started", {
       component: "database",
       what: "PostgreSQL started",
-      needs: ["networks", "image:postgres"],
+      needs: ["networks", "image:postgres", "database:roles"],
       run: async (inputs, signal) => {
-        const volume = await dataVolume(context.environment, context.owner, "database-data");
-        return startOrResume(
-          context.resume,
-          "database",
-          {
-            start: () =>
-              startReady(
-                new DatabaseContainer(inputs["image:postgres"], context.owner)
-                  .isolatedOn(inputs.networks.private, TWIN_HOSTS.database)
-                  .resolvingThrough(inputs.networks.addresses.resolver.private)
-                  .withBindMounts([{ source: volume, target: PGDATA }])
-                  .withLabels(context.labels("database"))
-                  .withName(context.containerName("database"))
-                  .withDatabase("postgres")
-                  .withUsername(BOOTSTRAP_SUPERUSER),
-                signal,
-                "database",
-              ),
-            ready: (id, wait) => waitResumed(id, "database", () => dockerHealthy(id), wait),
-          },
-          signal,
-        );
+        const node = inputs["database:roles"].primary;
+        const start = {
+          node,
+          role: { as: "primary" },
+          image: inputs["image:postgres"],
+          networks: inputs.networks,
+          volume: await volumeOf(node),
+          multiAz,
+        } as const;
+        const primary = await startOrResume(context.resume, node, nodeStart(context, start, signal), signal);
+        if (multiAz && (await goOnWithoutStandby(primary.getId(), BOOTSTRAP_SUPERUSER)))
+          say(
+            `[database] ${node}: no standby streams; commits go on without one until it does (as RDS goes on without a failed standby)`,
+          );
+        return primary;
       },
     });
     graph.add("database", {
@@ -93,8 +100,7 @@ export const database: ComponentKind = {
         return inputs["database:started"];
       },
     });
-    if (context.config.phase === 2)
-      planStandby(graph, context, (volume) => dataVolume(context.environment, context.owner, volume));
+    if (multiAz) planStandby(graph, context, volumeOf);
   },
   compose: ({ service, images, topology }) => ({
     database: service("database", {

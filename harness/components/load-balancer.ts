@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { startReady } from "../containers/exit-aware-wait.ts";
 import { LoadBalancerContainer } from "../containers/load-balancer-container.ts";
-import { registerTarget } from "../containers/load-balancer-targets.ts";
+import { deregisterTarget, registerTarget, targetHealth } from "../containers/load-balancer-targets.ts";
 import { waitResumed } from "../containers/resumed-wait.ts";
 import { EnvironmentError } from "../errors.ts";
 import { say } from "../support/progress.ts";
@@ -96,6 +96,13 @@ export const loadBalancer: ComponentKind = {
             REGISTRATION_TIMEOUT_MS,
           );
           say(`[alb] ${member.name} (${member.instance.instanceId}, ${member.address}) healthy in ${slot}`);
+        }
+        // A kept load balancer may still list instances that are gone (an address a restart moved).
+        const current = new Set(fleet.members.map((member) => member.address));
+        for (const stale of await targetHealth(alb.getId(), balancer)) {
+          if (current.has(stale.address)) continue;
+          await deregisterTarget(alb.getId(), balancer, stale.address, 0);
+          say(`[alb] ${stale.address} deregistered from ${stale.slot}: no instance of the group has it now`);
         }
         return alb;
       },

@@ -14,6 +14,8 @@ import { useResolver } from "./extra-networks.ts";
 export const BROKER_FILES = {
   user: "/run/twin-broker/user.properties",
   keyStore: "/run/twin-broker/broker.p12",
+  /** KahaDB's message store (fixtures/images/broker/activemq.xml), owned by the image's activemq user. */
+  data: "/var/lib/activemq/data",
 } as const;
 
 /** The line ActiveMQ logs once its STOMP-over-TLS connector accepts connections. */
@@ -30,10 +32,12 @@ export interface BrokerContainerOptions {
   readonly user: { readonly username: string; readonly password: string };
   /** The broker instance type's memory (mq.t3.micro: 1 GiB) and vCPUs. */
   readonly limits: { readonly memoryGiB: number; readonly cpus: number };
+  /** The volume its persistent messages are kept on (a fresh one takes the image's empty, owned directory). */
+  readonly dataVolume: string;
 }
 
 /** The certificate and its key as a PKCS12 key store for ActiveMQ, its password given on stdin only. */
-async function keyStore(certificate: IssuedCertificate, password: string): Promise<Buffer> {
+export async function keyStore(certificate: IssuedCertificate, password: string): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), "twin-broker-"));
   const out = join(dir, "broker.p12");
   try {
@@ -70,6 +74,7 @@ export class BrokerContainer extends GenericContainer {
       .withNetworkMode(options.network)
       .withNetworkAliases(options.host)
       .withResourcesQuota({ memory: options.limits.memoryGiB, cpu: options.limits.cpus })
+      .withBindMounts([{ source: options.dataVolume, target: BROKER_FILES.data }])
       .withCopyContentToContainer([
         { content: store, target: BROKER_FILES.keyStore, mode: 0o400 },
         {

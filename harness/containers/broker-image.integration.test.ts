@@ -9,10 +9,22 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
 import { BROKER_STOMP_PORT } from "../cdk/stand-in-entries/broker-stand-in.ts";
 import { LABEL_OWNER } from "../support/cleanup.ts";
+import { BROKER_FILES, BROKER_STARTED, keyStore } from "./broker-container.ts";
 import { createLocalCa, issueCertificate, type LocalCa } from "../tls/local-ca.ts";
 
-/** One STOMP CONNECT over TLS (verified against the CA, by the broker's name): the first frame back. */
-function stompConnect(address: string, ca: LocalCa, login: string, passcode: string): Promise<string> {
+/**
+ * One STOMP session over TLS (verified against the CA, by the broker's name): CONNECT as `login`, then
+ * `frames` once CONNECTED; resolves with the frames received (CONNECTED or ERROR first) once `done`
+ * says so, or the first frame when it is not CONNECTED.
+ */
+function stompSession(
+  address: string,
+  ca: LocalCa,
+  login: string,
+  passcode: string,
+  frames: readonly string[] = [],
+  done: (received: readonly string[]) => boolean = (received) => received.length > 0,
+): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const socket = connect({
       host: address,
@@ -20,21 +32,30 @@ function stompConnect(address: string, ca: LocalCa, login: string, passcode: str
       servername: TWIN_HOSTS.broker,
       ca: readFileSync(ca.certFile),
     });
-    let answer = "";
+    let buffered = "";
+    const received: string[] = [];
     socket.on("secureConnect", () =>
       socket.write(`CONNECT\naccept-version:1.2\nhost:/\nlogin:${login}\npasscode:${passcode}\n\n\0`),
     );
     socket.on("data", (chunk: Buffer) => {
-      answer += String(chunk);
-      if (answer.includes("\0")) {
+      buffered += String(chunk);
+      for (let end = buffered.indexOf("\0"); end >= 0; end = buffered.indexOf("\0")) {
+        received.push(buffered.slice(0, end).replace(/^\n+/, ""));
+        buffered = buffered.slice(end + 1);
+        if (received.length === 1 && received[0]?.startsWith("CONNECTED")) socket.write(frames.join(""));
+      }
+      if (done(received) || !received[0]?.startsWith("CONNECTED")) {
         socket.end();
-        resolve(answer.slice(0, answer.indexOf("\0")));
+        resolve(received);
       }
     });
     socket.on("error", reject);
     socket.setTimeout(20_000, () => socket.destroy(new Error("no STOMP frame within 20 s")));
   });
 }
+
+const stompConnect = async (address: string, ca: LocalCa, login: string, passcode: string) =>
+  (await stompSession(address, ca, login, passcode))[0] ?? "";
 
 /**
  * The broker image as Amazon MQ for ActiveMQ offers itself: STOMP over TLS on 61614, a certificate for
@@ -54,34 +75,18 @@ describe("the broker image (Debian's ActiveMQ for Amazon MQ)", () => {
     ca = await createLocalCa(join(dir, "ca"), "twin broker test CA", 2);
     const issued = await issueCertificate(ca, [TWIN_HOSTS.broker], join(dir, "certs"), "broker", 2);
     const storePassword = randomBytes(12).toString("hex");
-    const store = join(dir, "broker.p12");
-    execFileSync(
-      "openssl",
-      [
-        "pkcs12",
-        "-export",
-        "-in",
-        issued.chainFile,
-        "-inkey",
-        issued.keyFile,
-        "-out",
-        store,
-        "-passout",
-        "stdin",
-      ],
-      { input: `${storePassword}\n` },
-    );
+    const store = await keyStore(issued, storePassword);
     broker = await new GenericContainer(inject("images").broker as string)
       .withLabels({ [LABEL_OWNER]: owner })
       .withNetworkMode(network)
-      .withCopyFilesToContainer([{ source: store, target: "/run/twin-broker/broker.p12" }])
       .withCopyContentToContainer([
+        { content: store, target: BROKER_FILES.keyStore, mode: 0o400 },
         {
           content: `broker.username=threadcast\nbroker.password=${password}\nbroker.keystorePassword=${storePassword}\n`,
-          target: "/run/twin-broker/user.properties",
+          target: BROKER_FILES.user,
         },
       ])
-      .withWaitStrategy(Wait.forLogMessage(/Connector stomp\+ssl started/))
+      .withWaitStrategy(Wait.forLogMessage(BROKER_STARTED))
       .withStartupTimeout(120_000)
       .start();
     address = broker.getIpAddress(network);
@@ -109,6 +114,32 @@ describe("the broker image (Debian's ActiveMQ for Amazon MQ)", () => {
       expect(frame.split("\n")[0]).toBe("ERROR");
       expect(frame).toMatch(/User name \[[a-z]+\] or password is invalid/);
     }
+  });
+
+  it("keeps a persistent message across a crash (KahaDB in its data directory)", async () => {
+    const body = `kept-${randomBytes(6).toString("hex")}`;
+    const queue = `/queue/twin-kept-${randomBytes(4).toString("hex")}`;
+    const sent = await stompSession(
+      address,
+      ca,
+      "threadcast",
+      password,
+      [`SEND\ndestination:${queue}\npersistent:true\nreceipt:stored\n\n${body}\0`],
+      (received) => received.some((frame) => frame.startsWith("RECEIPT")),
+    );
+    expect(sent.at(-1)).toMatch(/^RECEIPT\nreceipt-id:stored/);
+    // Killed, not stopped: what the receipt acknowledged was on disk already.
+    await broker.restart({ timeout: 0 });
+    address = broker.getIpAddress(network);
+    const read = await stompSession(
+      address,
+      ca,
+      "threadcast",
+      password,
+      [`SUBSCRIBE\nid:0\ndestination:${queue}\nack:auto\n\n\0`],
+      (received) => received.some((frame) => frame.startsWith("MESSAGE")),
+    );
+    expect(read.find((frame) => frame.startsWith("MESSAGE"))?.split("\n\n")[1]).toBe(body);
   });
 
   it("keeps the user's file readable by the broker's own user only", async () => {

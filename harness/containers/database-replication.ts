@@ -125,6 +125,20 @@ async function setSynchronous(primary: string, superuser: string, standby: strin
 }
 
 /**
+ * Lets commits go on without a standby when none streams synchronously (as RDS goes on without a
+ * failed standby until it is back): a primary resumed while its standby is down would otherwise hold
+ * every commit. Says whether it had to; `makeSynchronous` makes them wait again once one streams.
+ */
+export async function goOnWithoutStandby(primary: string, superuser: string): Promise<boolean> {
+  const streaming = await replicationState(primary, superuser);
+  if (streaming.some((row) => row.state === "streaming" && row.sync === "sync")) return false;
+  const names = await sql(primary, superuser, "SHOW synchronous_standby_names;");
+  if (names === "") return false;
+  await setSynchronous(primary, superuser, "");
+  return true;
+}
+
+/**
  * Waits until the primary streams to a standby, then makes every commit wait for it (synchronous
  * replication, as Multi-AZ RDS commits to both zones). Resolves with the standby's application name.
  */

@@ -1,3 +1,4 @@
+import { STICKINESS_COOKIE } from "../client/stickiness-cookie.ts";
 import type { HealthCheck, LoadBalancerTopology } from "../twin/load-balancer-topology.ts";
 
 /** Where the load balancer container reads its configuration, certificate and runtime socket. */
@@ -13,9 +14,6 @@ export const TARGET_CONNECT_TIMEOUT_SECONDS = 10;
 
 /** The cookie value of the fail-open slots (the targets' own are derived from their addresses). */
 export const FAIL_OPEN_COOKIE = "fail-open";
-
-/** The cookie an ALB's lb_cookie stickiness sets. */
-export const STICKINESS_COOKIE = "AWSALB";
 
 /** The backend name of the target group in HAProxy's configuration (its logical id). */
 export const backendOf = (balancer: LoadBalancerTopology): string => balancer.targetGroup.logicalId;

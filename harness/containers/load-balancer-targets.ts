@@ -102,8 +102,8 @@ async function checkOnce(
 const slotIndex = (name: string) => name.slice(SLOT_PREFIX.target.length);
 
 /**
- * Registers a target at `address`: it takes a free slot (or the one it already holds), must pass one
- * health check (checked every interval until `timeoutMs`), and is then enabled with its fail-open twin.
+ * Registers a target at `address`: it takes a free slot (or the one it already holds: healthy there,
+ * it is left as it is), must pass one health check (checked every interval until `timeoutMs`), and is then enabled with its fail-open twin.
  * A target that never passes fails with what its health check answered.
  */
 export async function registerTarget(
@@ -116,7 +116,7 @@ export async function registerTarget(
   const all = await slots(containerId, backend);
   const targets = all.filter((slot) => slot.name.startsWith(SLOT_PREFIX.target));
   const held = targets.find((slot) => slot.address === target.address);
-  if (held && !held.maintenance) return held.name;
+  if (held && !held.maintenance && held.running) return held.name;
   const slot = held ?? targets.find((candidate) => candidate.address === EMPTY_ADDRESS);
   if (!slot)
     throw new EnvironmentError(
@@ -141,6 +141,9 @@ export async function registerTarget(
     await delay(balancer.targetGroup.healthCheck.intervalSeconds * 1000);
   }
   for (const name of [slot.name, open]) await runtimeCommand(containerId, `enable server ${backend}/${name}`);
+  // A target that is back (a restarted instance at its old address) passed the check just now: it is
+  // healthy at once, as a new registration is, not after the healthy threshold's run of checks.
+  await runtimeCommand(containerId, `set server ${backend}/${slot.name} health up`);
   return slot.name;
 }
 

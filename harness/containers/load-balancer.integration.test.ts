@@ -13,7 +13,7 @@ import { createLocalCa, issueCertificate } from "../tls/local-ca.ts";
 import { deriveLoadBalancer, type LoadBalancerTopology } from "../twin/load-balancer-topology.ts";
 import { randomBytes } from "node:crypto";
 import { LoadBalancerContainer } from "./load-balancer-container.ts";
-import { STICKINESS_COOKIE } from "./load-balancer-config.ts";
+import { STICKINESS_COOKIE } from "../client/stickiness-cookie.ts";
 import { deregisterTarget, registerTarget, targetHealth } from "./load-balancer-targets.ts";
 
 const API = "api.threadcast.io";

@@ -25,7 +25,7 @@ export interface DatabaseFailover {
 }
 
 /** True when the node is in recovery (a standby); asked over its own socket. */
-async function inRecovery(container: string): Promise<boolean> {
+export async function inRecovery(container: string): Promise<boolean> {
   const asked = await run("docker", [
     "exec",
     container,

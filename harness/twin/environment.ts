@@ -16,6 +16,7 @@ import { run } from "../support/run.ts";
 import { bringUp } from "./bring-up.ts";
 import {
   controllerFiles,
+  controllerPid,
   controllerSettings,
   ensureController,
   stopController,
@@ -109,6 +110,18 @@ async function watchGroup(environment: Environment, config: HarnessConfig): Prom
   say(
     `[controller] the group's controller watches it (pid ${pid}; log ${controllerFiles(environment.dir).log})`,
   );
+}
+
+/**
+ * A resume or repair of phase 2 places the group's instances itself: a controller left running (it
+ * outlives an engine restart) would replace the same dead instances at once. It is stopped first and
+ * started again once the environment is up.
+ */
+async function pauseController(dir: string): Promise<void> {
+  const pid = controllerPid(dir);
+  if (pid === undefined) return;
+  await stopController(dir);
+  say(`[controller] stopped (pid ${pid}) while env:up brings the group back; it starts again at the end`);
 }
 
 /** True when the environment has been up with its data (a resume or a repair would keep it). */
@@ -224,6 +237,7 @@ export async function startEnvironment(
   if (config.appDir) readAppBundle(config.appDir);
   if (config.appEnvFile) readAppEnvFile(config.appEnvFile);
   if (config.webDist) checkWebDist(config.webDist);
+  await pauseController(dir);
   const { survey, kept } = await startingPoint(config, dir, existing);
   const entries = await entryPointsFor(name, config, kept !== undefined, existing);
   mkdirSync(dir, { recursive: true, mode: 0o700 });

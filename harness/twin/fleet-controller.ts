@@ -42,6 +42,23 @@ async function groupStillUp(config: HarnessConfig): Promise<boolean> {
   return inspected.code === 0 || !/no such (object|container)/i.test(inspected.stderr);
 }
 
+/** The parts the group stands on (the emulator's EC2, the load balancer) that are not running now. */
+async function foundationDown(config: HarnessConfig): Promise<string[]> {
+  const containers: Readonly<Record<string, string>> = readEnvironment(config)?.containers ?? {};
+  const states = await Promise.all(
+    ["emulator", "alb"].map(async (instance) => {
+      const state = await run("docker", [
+        "inspect",
+        "--format",
+        "{{.State.Status}}",
+        containers[instance] ?? "",
+      ]);
+      return state.stdout.trim() === "running" ? [] : [`${instance} ${state.stdout.trim() || "missing"}`];
+    }),
+  );
+  return states.flat();
+}
+
 /**
  * The Auto Scaling group's controller for a running phase-2 environment, until `signal` aborts: every
  * health-check interval it replaces an instance whose container died, or that failed the target
@@ -70,6 +87,7 @@ export async function runFleetController(config: HarnessConfig, signal: AbortSig
   const stopTracking = new AbortController();
   const trackingSignal = AbortSignal.any([signal, stopTracking.signal]);
   const tracking = loop.tracking ? trackCpu(loop, loop.tracking, trackingSignal, wakeUp) : Promise.resolve();
+  let waiting = false;
   while (!signal.aborted) {
     if (!(await groupStillUp(config))) {
       say(
@@ -77,8 +95,16 @@ export async function runFleetController(config: HarnessConfig, signal: AbortSig
       );
       break;
     }
+    // An engine restart stops the emulator and the load balancer with the instances: replacing those
+    // would terminate EC2 instances env:up can still resume. The group waits for env:up instead.
+    const down = await foundationDown(config);
+    if (down.length > 0) {
+      if (!waiting)
+        say(`[controller] ${down.join(", ")}: not replacing instances until env:up brings the twin back`);
+      waiting = true;
+    } else waiting = false;
     try {
-      await loop.pass();
+      if (!waiting) await loop.pass();
     } catch (error) {
       if (signal.aborted) break;
       say(`[controller] ${(error as Error).message}; trying again at the next check`);

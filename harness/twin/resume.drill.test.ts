@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { Api, type Session } from "../client/api.ts";
-import { targetAgent, twinTarget } from "../client/target.ts";
 import { twinHttpsGet } from "../client/twin-client.ts";
 import { loadConfig, type HarnessConfig } from "../config.ts";
 import { containerStartedAt } from "../drills/container-started-at.ts";
+import { makeDrillUser, signInAgain, withApi, type DrillUser } from "../drills/drill-user.ts";
 import { restartHarnessEngine } from "../drills/restart-engine.ts";
 import { harnessStartedEngine } from "../engine/docker-engine.ts";
 import { run } from "../support/run.ts";
@@ -37,29 +36,13 @@ async function upKilledAtRandom(env: Record<string, string>): Promise<{ lastLine
 const line = (instance: string, outcome: string) =>
   expect.stringMatching(new RegExp(`^${instance}\\s+${outcome}\\b`));
 
-async function withApi<T>(environment: Environment, use: (api: Api) => Promise<T>): Promise<T> {
-  const target = twinTarget(environment);
-  const agent = targetAgent(target);
-  try {
-    return await use(new Api(target, agent));
-  } finally {
-    await agent.close();
-  }
-}
-
 describe("a twin that survives the machine: resume, repair and recovery keep its data", () => {
   let environment: Environment;
-  let session: Session;
-  let workspace: { id: string };
-  let mission: { id: string; title: string };
+  let user: DrillUser;
 
   beforeAll(async () => {
     environment = (await startEnvironment(config)).environment;
-    await withApi(environment, async (api) => {
-      session = await api.register("Drill User");
-      workspace = await api.firstWorkspace(session);
-      mission = await api.createMission(session, workspace.id);
-    });
+    user = await makeDrillUser(environment, "Drill User");
   });
 
   afterAll(async () => {
@@ -70,14 +53,9 @@ describe("a twin that survives the machine: resume, repair and recovery keep its
   async function expectDataBack(back: Environment): Promise<void> {
     expect((await twinHttpsGet(back, back.urls.site)).status).toBe(200);
     expect((await twinHttpsGet(back, `${back.urls.api}/health`)).status).toBe(200);
-    await withApi(back, async (api) => {
-      const login = await api.call<{ accessToken: string }>("POST", "/auth/login", {
-        body: { email: session.email, password: session.password },
-      });
-      expect(login.status).toBe(200);
-      const fresh = { ...session, accessToken: login.json.data.accessToken };
-      expect(await api.missionIds(fresh, workspace.id)).toContain(mission.id);
-    });
+    const signedIn = await signInAgain(back, user);
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.missionIds).toContain(user.missionId);
   }
 
   it("repairs a killed emulator without touching the running parts; the Elastic IP and the JWT key as they were", async () => {
@@ -106,7 +84,7 @@ describe("a twin that survives the machine: resume, repair and recovery keep its
     // The Route 53 record still names the same Elastic IP, and a token signed before the fault still holds.
     expect(result.environment.hostsVia).toEqual(environment.hostsVia);
     await withApi(result.environment, async (api) => {
-      expect((await api.call("GET", "/workspaces", { token: session.accessToken })).status).toBe(200);
+      expect((await api.call("GET", "/workspaces", { token: user.session.accessToken })).status).toBe(200);
     });
     await expectDataBack(result.environment);
     environment = result.environment;
@@ -155,7 +133,7 @@ describe("a twin that survives the machine: resume, repair and recovery keep its
         `[drill] engine away ${Math.round(awayMs)} ms; env:up resumed the twin in ${result.environment.timingsMs.total} ms\n`,
       );
       await withApi(result.environment, async (api) => {
-        expect((await api.call("GET", "/workspaces", { token: session.accessToken })).status).toBe(200);
+        expect((await api.call("GET", "/workspaces", { token: user.session.accessToken })).status).toBe(200);
       });
       await expectDataBack(result.environment);
       environment = result.environment;

@@ -6,6 +6,7 @@ import {
   untilSubscribed,
   type Pin,
 } from "../../harness/client/pinned-clients.ts";
+import { STICKINESS_COOKIE, stickinessCookieValue } from "../../harness/client/stickiness-cookie.ts";
 import type { StompSession } from "../../harness/client/stomp-session.ts";
 import { test } from "../support/scenario-test.ts";
 
@@ -16,7 +17,7 @@ const EVENTS = 12;
 
 /** api.threadcast.io through the ALB to the Auto Scaling group's instances, relaying STOMP through the broker. */
 describe("phase 2: the API's name across the group's instances", () => {
-  test("spreads new clients over every instance, and keeps a client on its instance by its AWSALB cookie", async ({
+  test("spreads new clients over every instance, and keeps a client on its instance by its stickiness cookie (AWSALB)", async ({
     twin,
     target,
     agent,
@@ -31,10 +32,8 @@ describe("phase 2: the API's name across the group's instances", () => {
       expect(answer.statusCode).toBe(200);
       await answer.body.dump();
       // A pinned client is not moved: the balancer sets no new cookie (or the same one again).
-      const again = [answer.headers["set-cookie"] ?? []]
-        .flat()
-        .find((cookie) => cookie.startsWith("AWSALB="));
-      expect(again === undefined || again.startsWith(pinned?.cookie ?? "-")).toBe(true);
+      const again = stickinessCookieValue(answer.headers["set-cookie"]);
+      expect(again === undefined || `${STICKINESS_COOKIE}=${again}` === pinned?.cookie).toBe(true);
     }
   });
 
