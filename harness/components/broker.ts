@@ -6,6 +6,8 @@ import { waitResumed } from "../containers/resumed-wait.ts";
 import { EnvironmentError } from "../errors.ts";
 import { issueCertificate } from "../tls/local-ca.ts";
 import type { ComponentKind } from "./component.ts";
+import { addressOn } from "../drills/address-on.ts";
+import { checkRelays } from "./broker-relays.ts";
 import { dataVolume } from "./data-volume.ts";
 import { startOrResume, type TwinContainer } from "./resume.ts";
 
@@ -13,6 +15,8 @@ declare module "./component.ts" {
   interface TwinSteps {
     /** Phase 2: the message broker accepting its user over STOMP on TLS. */
     broker: TwinContainer;
+    /** ... with every instance of the group relaying through it (its user accepted). */
+    "broker:relays": undefined;
   }
 }
 
@@ -78,6 +82,21 @@ export const broker: ComponentKind = {
           },
           signal,
         );
+      },
+    });
+    graph.add("broker:relays", {
+      component: "broker",
+      what: "every instance relaying through it",
+      needs: ["broker", "fleet", "networks"],
+      run: async ({ broker: started, fleet, networks }, signal) => {
+        const members = await Promise.all(
+          fleet.members.map(async (member) => ({
+            name: `${member.name} (${member.instance.instanceId})`,
+            address: await addressOn(member.container.getId(), networks.private),
+          })),
+        );
+        await checkRelays(started.getId(), members, signal);
+        return undefined;
       },
     });
   },

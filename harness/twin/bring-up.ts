@@ -118,7 +118,16 @@ function planFinish(graph: TwinGraph, context: PlanContext): void {
   graph.add("checks", {
     component: "twin",
     what: "https checks through the names",
-    needs: ["deploy", "names", "ca", "networks", "firewall", ...steps],
+    // Phase 2's instances relay through the broker: checked before the twin is called up.
+    needs: [
+      "deploy",
+      "names",
+      "ca",
+      "networks",
+      "firewall",
+      ...steps,
+      ...(phase === 2 ? (["broker:relays"] as const) : []),
+    ],
     run: async (inputs) => {
       // The group's size is known once deployed: its instances are named from the deployed topology.
       const instances = instancesOf(COMPONENTS, inputs.deploy.topology);

@@ -7,11 +7,22 @@ import { pinnedStomp, pinsToEveryInstance, untilSubscribed } from "../client/pin
 import { targetAgent, twinTarget } from "../client/target.ts";
 import { loadConfig, type HarnessConfig } from "../config.ts";
 import { run } from "../support/run.ts";
-import { cli } from "../testing/env-cli.ts";
+import { cli, leftovers, type CliResult } from "../testing/env-cli.ts";
 import { readEnvironment, stopEnvironment, type Environment } from "./environment.ts";
 
 const name = `p2s-${inject("runOwner").replace(/^test-/, "")}`;
 const config: HarnessConfig = { ...loadConfig(), envName: name };
+
+/** env:up --phase 2 with `lines` replacing what the user data writes (HARNESS_APP_ENV_FILE, overriding). */
+function upWithSettings(environment: string, file: string, lines: readonly string[]): Promise<CliResult> {
+  writeFileSync(file, `${lines.join("\n")}\n`);
+  return cli(["up", "--phase", "2"], {
+    HARNESS_ENV: environment,
+    HARNESS_TIME_SCALE: "10",
+    HARNESS_APP_ENV_FILE: file,
+    HARNESS_APP_ENV_OVERRIDE: "1",
+  });
+}
 
 /**
  * Phase 2 as a build without the relay runs it: the broker's settings the user data writes taken out
@@ -20,24 +31,28 @@ const config: HarnessConfig = { ...loadConfig(), envName: name };
 describe("phase 2 with each instance's in-memory STOMP broker (no relay)", () => {
   const dir = mkdtempSync(join(tmpdir(), "twin-simple-broker-"));
   let twin: Environment;
+  let upStderr = "";
 
   beforeAll(async () => {
-    const envFile = join(dir, "no-relay.env");
-    writeFileSync(envFile, "# the reference backend's in-memory broker: no relay host\nBROKER_RELAY_HOST=\n");
-    const up = await cli(["up", "--phase", "2"], {
-      HARNESS_ENV: name,
-      HARNESS_TIME_SCALE: "10",
-      HARNESS_APP_ENV_FILE: envFile,
-      HARNESS_APP_ENV_OVERRIDE: "1",
-    });
+    const up = await upWithSettings(name, join(dir, "no-relay.env"), [
+      "# the reference backend's in-memory broker: no relay host",
+      "BROKER_RELAY_HOST=",
+    ]);
     const saved = readEnvironment(config);
     if (up.code !== 0 || !saved) throw new Error(`env:up --phase 2 failed:\n${up.stderr.slice(-3000)}`);
     twin = saved;
+    upStderr = up.stderr;
   });
 
   afterAll(async () => {
     await stopEnvironment(config);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("says at env:up that no instance relays through the broker, and what that means", () => {
+    expect(upStderr).toMatch(
+      /\[broker\] app-1 \(i-[0-9a-f]+\), app-2 \(i-[0-9a-f]+\) held no connection to the broker within \d+ s: an event published through such an instance reaches only its own subscribers/,
+    );
   });
 
   it("loses an event published through one instance for the subscribers connected to another", async () => {
@@ -80,5 +95,28 @@ describe("phase 2 with each instance's in-memory STOMP broker (no relay)", () =>
       await Promise.all(subscribers.map((subscriber) => subscriber.stomp.close()));
       await dispatcher.close();
     }
+  });
+});
+
+describe("phase 2 with a relay the broker refuses", () => {
+  const refusedName = `p2r-${inject("runOwner").replace(/^test-/, "")}`;
+  const dir = mkdtempSync(join(tmpdir(), "twin-refused-relay-"));
+
+  afterAll(async () => {
+    await stopEnvironment({ ...loadConfig(), envName: refusedName });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fails env:up naming the instance and what the broker answered, and leaves nothing", async () => {
+    const up = await upWithSettings(refusedName, join(dir, "wrong-password.env"), [
+      "# not the broker's user's password",
+      "BROKER_PASSWORD=not-the-brokers-password",
+    ]);
+    expect(up.code).not.toBe(0);
+    expect(up.stderr).toMatch(
+      /app-\d \(i-[0-9a-f]+\) relays its STOMP traffic to the broker, and the broker refused it: User name \[[^\]]+\] or password is invalid/,
+    );
+    expect(up.stderr).toContain("BROKER_USERNAME and BROKER_PASSWORD");
+    expect(await leftovers(refusedName)).toEqual([]);
   });
 });
