@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "node:tls";
+import { connect, type TLSSocket } from "node:tls";
 import { GenericContainer, Wait, type StartedTestContainer } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TWIN_HOSTS } from "../cdk/twin-hosts.ts";
@@ -51,6 +51,35 @@ function stompSession(
     });
     socket.on("error", reject);
     socket.setTimeout(20_000, () => socket.destroy(new Error("no STOMP frame within 20 s")));
+  });
+}
+
+/** A STOMP session left open: whether the broker answered CONNECTED, and its socket to close. */
+function openStomp(
+  address: string,
+  ca: LocalCa,
+  login: string,
+  passcode: string,
+): Promise<{ connected: boolean; socket: TLSSocket }> {
+  return new Promise((resolve) => {
+    const socket = connect({
+      host: address,
+      port: BROKER_STOMP_PORT,
+      servername: TWIN_HOSTS.broker,
+      ca: readFileSync(ca.certFile),
+    });
+    let answer = "";
+    const done = (connected: boolean) => resolve({ connected, socket });
+    socket.on("secureConnect", () =>
+      socket.write(`CONNECT\naccept-version:1.2\nhost:/\nlogin:${login}\npasscode:${passcode}\n\n\0`),
+    );
+    socket.on("data", (chunk: Buffer) => {
+      answer += String(chunk);
+      if (answer.includes("\0")) done(answer.replace(/^\n+/, "").startsWith("CONNECTED"));
+    });
+    socket.on("close", () => done(false));
+    socket.on("error", () => done(false));
+    socket.setTimeout(30_000, () => socket.destroy());
   });
 }
 
@@ -140,6 +169,20 @@ describe("the broker image (Debian's ActiveMQ for Amazon MQ)", () => {
       (received) => received.some((frame) => frame.startsWith("MESSAGE")),
     );
     expect(read.find((frame) => frame.startsWith("MESSAGE"))?.split("\n\n")[1]).toBe(body);
+  });
+
+  it("holds Amazon MQ's 300 connections of a micro broker, and turns the next one away", async () => {
+    const sockets = await Promise.all(
+      Array.from({ length: 300 }, () => openStomp(address, ca, "threadcast", password)),
+    );
+    try {
+      expect(sockets.filter((socket) => socket.connected)).toHaveLength(300);
+      const extra = await openStomp(address, ca, "threadcast", password);
+      extra.socket.destroy();
+      expect(extra.connected).toBe(false);
+    } finally {
+      for (const { socket } of sockets) socket.destroy();
+    }
   });
 
   it("keeps the user's file readable by the broker's own user only", async () => {
