@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Api } from "../client/api.ts";
-import { pinnedStomp, pinsToEveryInstance, untilSubscribed } from "../client/pinned-clients.ts";
+import { pinnedStomp, pinsToEveryInstance } from "../client/pinned-clients.ts";
+import { untilSubscribed } from "../client/until-subscribed.ts";
 import { targetAgent, twinTarget } from "../client/target.ts";
 import { loadConfig, type HarnessConfig } from "../config.ts";
 import { run } from "../support/run.ts";
@@ -81,7 +82,13 @@ describe("phase 2 with each instance's in-memory STOMP broker (no relay)", () =>
       for (const subscriber of subscribers) {
         await subscriber.stomp.connect();
         subscriber.stomp.subscribe(topic);
-        await untilSubscribed(api, session, workspace.id, subscriber);
+        // Probes through the subscriber's own instance, a second apart, for up to 20 s.
+        await untilSubscribed(api, session, workspace.id, subscriber.stomp, {
+          attempts: 20,
+          waitMs: 1_000,
+          headers: subscriber.pin,
+          made: [],
+        });
       }
       // Published through the second instance: its own subscriber hears it ...
       const lost = await api.createMission(session, workspace.id, "published through the second", second);

@@ -1,12 +1,8 @@
 import { request } from "undici";
 import { describe, expect } from "vitest";
-import {
-  pinnedStomp,
-  pinsToEveryInstance,
-  untilSubscribed,
-  type Pin,
-} from "../../harness/client/pinned-clients.ts";
+import { pinnedStomp, pinsToEveryInstance, type Pin } from "../../harness/client/pinned-clients.ts";
 import { STICKINESS_COOKIE, stickinessCookieValue } from "../../harness/client/stickiness-cookie.ts";
+import { untilSubscribed } from "../../harness/client/until-subscribed.ts";
 import type { StompSession } from "../../harness/client/stomp-session.ts";
 import { test } from "../support/scenario-test.ts";
 
@@ -14,6 +10,8 @@ import { test } from "../support/scenario-test.ts";
 const PER_INSTANCE = 3;
 /** Events published, through the instances in turn. */
 const EVENTS = 12;
+/** Probe missions through a subscriber's own instance until it hears one: a second apart, up to 20 s. */
+const PROBES = { attempts: 20, waitMs: 1_000 } as const;
 
 /** api.threadcast.io through the ALB to the Auto Scaling group's instances, relaying STOMP through the broker. */
 describe("phase 2: the API's name across the group's instances", () => {
@@ -58,7 +56,8 @@ describe("phase 2: the API's name across the group's instances", () => {
         await subscriber.stomp.connect();
         subscriber.stomp.subscribe(topic);
       }
-      for (const subscriber of subscribers) await untilSubscribed(api, session, workspace.id, subscriber);
+      for (const { stomp, pin } of subscribers)
+        await untilSubscribed(api, session, workspace.id, stomp, { ...PROBES, headers: pin, made: [] });
       const published: string[] = [];
       for (let i = 0; i < EVENTS; i += 1) {
         const through = pins[i % pins.length];

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { describe, expect } from "vitest";
 import type { Session } from "../../harness/client/api.ts";
 import { StompSession } from "../../harness/client/stomp-session.ts";
+import { untilSubscribed } from "../../harness/client/until-subscribed.ts";
 import { smokeSettings } from "./target.ts";
 import { test } from "./smoke-test.ts";
 
@@ -31,22 +31,13 @@ describe(`smoke (writes, as the test account): ${smokeSettings().target.urls.api
     try {
       await stomp.connect();
       stomp.subscribe(topic);
-      // A SUBSCRIBE has no reply: the first mission may be published before the server holds the
-      // subscription. Each attempt's mission is deleted again; the last CI's run missed the first.
-      let heard: string | undefined;
-      for (let attempt = 1; attempt <= SUBSCRIBE_ATTEMPTS && !heard; attempt += 1) {
-        const mission = await api.createMission(session, workspace.id, `smoke ${randomUUID()}`);
-        made.push(mission.id);
-        const event = await stomp
-          .event(
-            topic,
-            (seen) => seen.eventType === "MISSION_CREATED" && seen.payload.id === mission.id,
-            2_000,
-          )
-          .catch(() => undefined);
-        heard = event && mission.id;
-      }
-      expect(heard, `no MISSION_CREATED within 2 s of any of ${made.length} missions`).toBeDefined();
+      // A SUBSCRIBE has no reply: probe missions (each deleted again) until one's event is heard.
+      const heard = await untilSubscribed(api, session, workspace.id, stomp, {
+        attempts: SUBSCRIBE_ATTEMPTS,
+        waitMs: 2_000,
+        made,
+      });
+      expect(made).toContain(heard);
     } finally {
       await stomp.close();
       for (const id of made) {
