@@ -6,6 +6,7 @@ import { readDesired } from "../twin/fleet-desired.ts";
 import { fleetMembers, memberName } from "../twin/fleet-members.ts";
 import {
   groupInstances,
+  instanceLabels,
   instanceUserData,
   launchGroupInstance,
   terminateGroupInstance,
@@ -14,7 +15,6 @@ import {
 } from "../twin/group-instances.ts";
 import { run } from "../support/run.ts";
 import type { ComponentInstance, InstanceShape, PlanContext, StartedGroup, TwinGraph } from "./component.ts";
-import { LABEL_EC2_INSTANCE, LABEL_ZONE } from "../twin/identity.ts";
 import { INSTANCE_NEEDS, startInstance } from "./instance-start.ts";
 import type { TwinContainer } from "./resume.ts";
 
@@ -128,10 +128,7 @@ export function planFleet(graph: TwinGraph, context: PlanContext): void {
       const members = await Promise.all(
         placed.map(async ({ name, instance, replaceBecause }) => {
           const userData = await instanceUserData(ec2, instance.instanceId);
-          const labels = {
-            [LABEL_EC2_INSTANCE]: instance.instanceId,
-            [LABEL_ZONE]: instance.availabilityZone,
-          };
+          const labels = instanceLabels(instance);
           const container = await startInstance(
             context,
             inputs,

@@ -14,12 +14,13 @@ import type { Environment } from "./environment-state.ts";
 import type { FleetTopology } from "./fleet-topology.ts";
 import {
   groupInstances,
+  instanceLabels,
   instanceUserData,
   launchGroupInstance,
   terminateGroupInstance,
   type DeployedGroup,
 } from "./group-instances.ts";
-import { containerNameOf, LABEL_EC2_INSTANCE, LABEL_ZONE, labelsOf, ownerOf } from "./identity.ts";
+import { containerNameOf, labelsOf, ownerOf } from "./identity.ts";
 import { readKept } from "./kept-state.ts";
 import type { LoadBalancerTopology } from "./load-balancer-topology.ts";
 import { readBackDeployment } from "./redeploy.ts";
@@ -87,7 +88,7 @@ export async function fleetKit(
     async launch(instanceName, guarded) {
       const instance = await launchGroupInstance(ec2, group, await groupInstances(ec2, group.name));
       const userData = await instanceUserData(ec2, instance.instanceId);
-      const labels = { [LABEL_EC2_INSTANCE]: instance.instanceId, [LABEL_ZONE]: instance.availabilityZone };
+      const labels = instanceLabels(instance);
       const container = await startInstance(
         context,
         inputs,

@@ -9,17 +9,36 @@ describe("the group's instances", () => {
     expect(memberName(["app-2", "app-3"])).toBe("app-1");
   });
 
-  it("scales in from the zone with the most instances, its newest first", () => {
-    const members = [
-      { name: "app-1", availabilityZone: "ap-northeast-2a" },
-      { name: "app-2", availabilityZone: "ap-northeast-2c" },
-      { name: "app-3", availabilityZone: "ap-northeast-2a" },
+  it("scales in as Auto Scaling's default policy: the fullest zone, the oldest template version, the closest to its next hour, then at random", () => {
+    const now = Date.parse("2026-12-05T12:00:00Z");
+    const minutesAgo = (minutes: number) => now - minutes * 60_000;
+    const member = (name: string, zone: string, version: string | undefined, launched: number) => ({
+      name,
+      availabilityZone: zone,
+      launchTemplateVersion: version,
+      launchedAt: launched,
+    });
+    const a = "ap-northeast-2a";
+    const c = "ap-northeast-2c";
+    // 2a has two: the one launched 50 minutes ago is 10 minutes from its next hour, the other 55.
+    const group = [
+      member("app-1", a, "1", minutesAgo(50)),
+      member("app-2", c, "1", minutesAgo(50)),
+      member("app-3", a, "1", minutesAgo(5)),
     ];
-    expect(scaleInChoice(members).name).toBe("app-3");
-    expect(scaleInChoice([...members, { name: "app-4", availabilityZone: "ap-northeast-2c" }]).name).toBe(
-      "app-4",
+    expect(scaleInChoice(group, now).name).toBe("app-1");
+    // 70 minutes ago is 50 minutes from its next hour: the 5-minute-old one (55 away) is still farther.
+    expect(scaleInChoice([...group.slice(1), member("app-1", a, "1", minutesAgo(70))], now).name).toBe(
+      "app-1",
     );
-    expect(scaleInChoice(members.slice(0, 2)).name).toBe("app-2");
+    // An older template version goes first, whatever its hour.
+    expect(scaleInChoice([...group.slice(0, 2), member("app-3", a, "0", minutesAgo(5))], now).name).toBe(
+      "app-3",
+    );
+    // Unnumbered versions ($Default) tell nothing; a tie goes at random.
+    const tie = [member("app-1", a, "$Default", minutesAgo(5)), member("app-2", a, undefined, minutesAgo(5))];
+    expect(scaleInChoice(tie, now, () => 0).name).toBe("app-1");
+    expect(scaleInChoice(tie, now, () => 0.99).name).toBe("app-2");
   });
 
   it("runs the group's clock at AWS's pace, or faster by HARNESS_TIME_SCALE, and says so", () => {

@@ -11,6 +11,12 @@ import type { EmulatorClients } from "../cdk/emulator-clients.ts";
 import type { KeptReplacements } from "../cdk/template-rewrite.ts";
 import { HarnessError } from "../errors.ts";
 import type { FleetTopology } from "./fleet-topology.ts";
+import {
+  LABEL_EC2_INSTANCE,
+  LABEL_LAUNCH_TEMPLATE_VERSION,
+  LABEL_LAUNCHED_AT,
+  LABEL_ZONE,
+} from "./identity.ts";
 
 /** The tag Auto Scaling puts on every instance it launches: the group's name. */
 export const GROUP_NAME_TAG = "aws:autoscaling:groupName";
@@ -23,7 +29,17 @@ export interface GroupInstance {
   readonly privateIpAddress: string;
   /** The launch template version it was launched from (the template's default at launch). */
   readonly launchTemplateVersion: string;
+  /** When EC2 launched it (ISO 8601), as DescribeInstances' LaunchTime says. */
+  readonly launchedAt: string;
 }
+
+/** The labels of the container that plays an instance: its EC2 instance, zone, template version and launch time. */
+export const instanceLabels = (instance: GroupInstance): Record<string, string> => ({
+  [LABEL_EC2_INSTANCE]: instance.instanceId,
+  [LABEL_ZONE]: instance.availabilityZone,
+  [LABEL_LAUNCH_TEMPLATE_VERSION]: instance.launchTemplateVersion,
+  [LABEL_LAUNCHED_AT]: instance.launchedAt,
+});
 
 /** The group as the emulator knows it: its name, its launch template's id and its subnets' ids. */
 export interface DeployedGroup {
@@ -91,8 +107,9 @@ function asGroupInstance(instance: Instance | undefined, what: string): GroupIns
     throw new HarnessError(`EC2 answered ${what} without ${missing.map(([name]) => name).join(", ")}`);
   }
   return {
-    ...(fields as Omit<GroupInstance, "launchTemplateVersion">),
+    ...(fields as Omit<GroupInstance, "launchTemplateVersion" | "launchedAt">),
     launchTemplateVersion: version ?? "$Default",
+    launchedAt: (instance?.LaunchTime ?? new Date()).toISOString(),
   };
 }
 

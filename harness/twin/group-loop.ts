@@ -131,6 +131,8 @@ export class GroupLoop {
           instanceId: member.instance.instanceId,
           availabilityZone: member.instance.availabilityZone,
           address: member.address,
+          launchTemplateVersion: member.instance.launchTemplateVersion,
+          launchedAt: Date.parse(member.instance.launchedAt),
         },
         0,
       );

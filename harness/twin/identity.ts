@@ -36,5 +36,9 @@ export const LABEL_EC2_INSTANCE = "io.threadcast.harness.ec2-instance";
 /** ... and the availability zone EC2 placed it in (Auto Scaling's scale-in balances over them). */
 export const LABEL_ZONE = "io.threadcast.harness.availability-zone";
 
+/** ... the launch template version it was launched from, and when EC2 launched it (scale-in weighs both). */
+export const LABEL_LAUNCH_TEMPLATE_VERSION = "io.threadcast.harness.launch-template-version";
+export const LABEL_LAUNCHED_AT = "io.threadcast.harness.launched-at";
+
 /** A named volume of an environment: tc-<environment>-<role> (database-data). */
 export const volumeNameOf = (environment: string, role: string) => `tc-${environment}-${role}`;
